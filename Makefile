@@ -1,0 +1,105 @@
+# Keel: one GNU make tree. `make` builds build/keel.elf, `make run` boots the
+# default app, `make test` runs every test suite. Dependencies install
+# themselves (scripts/deps.sh) on the first three.
+
+BUILD		?= build
+KERNEL		:= $(BUILD)/keel.elf
+PYTHON		:= /usr/bin/python3
+CC		:= gcc
+LD		:= ld
+OBJCOPY		:= objcopy
+NM		:= nm
+
+KERNEL_SRCS	:=
+include kernel/sources.mk
+
+KERNEL_CFLAGS	:= -std=gnu11 -Wall -Wextra -Werror -O2 -g \
+		   -ffreestanding -fno-pic -fno-pie -fno-common \
+		   -mgeneral-regs-only -mno-red-zone -mcmodel=kernel \
+		   -fstack-protector-strong -mstack-protector-guard=global \
+		   -fno-omit-frame-pointer -fno-strict-aliasing \
+		   -fno-asynchronous-unwind-tables -fcf-protection=none \
+		   -nostdinc -isystem $(shell $(CC) -print-file-name=include) \
+		   -Ikernel/include -MMD -MP
+KERNEL_ASFLAGS	:= -D__ASSEMBLY__ -Ikernel/include -MMD -MP -g
+KERNEL_LDFLAGS	:= -nostdlib -static -z max-page-size=4096 -z noexecstack \
+		   --no-warn-rwx-segments -T kernel/arch/x86_64/linker.ld
+
+KERNEL_OBJS	:= $(patsubst %.c,$(BUILD)/%.o,$(filter %.c,$(KERNEL_SRCS))) \
+		   $(patsubst %.S,$(BUILD)/%.o,$(filter %.S,$(KERNEL_SRCS)))
+
+.PHONY: all deps kernel run test unit-test vm-test tools-test bench \
+	grubdisk clean
+all: deps kernel
+kernel: $(KERNEL)
+
+deps:
+	@scripts/deps.sh
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(KERNEL_CFLAGS) -c $< -o $@
+
+$(BUILD)/%.o: %.S
+	@mkdir -p $(dir $@)
+	$(CC) $(KERNEL_ASFLAGS) -c $< -o $@
+
+# The backtrace symbol table is built from the kernel's own link: link once
+# with an empty table, generate the table from that image, link again. The
+# table sits after .data, so text addresses do not move between the links.
+$(BUILD)/ksyms.empty.S:
+	@mkdir -p $(BUILD)
+	$(PYTHON) scripts/gen_ksyms.py /dev/null > $@
+$(BUILD)/keel.pass1.elf: $(KERNEL_OBJS) $(BUILD)/ksyms.empty.o kernel/arch/x86_64/linker.ld
+	$(LD) $(KERNEL_LDFLAGS) -o $@ $(KERNEL_OBJS) $(BUILD)/ksyms.empty.o
+$(BUILD)/ksyms.S: $(BUILD)/keel.pass1.elf scripts/gen_ksyms.py
+	$(NM) -n $< | $(PYTHON) scripts/gen_ksyms.py - > $@
+$(KERNEL): $(KERNEL_OBJS) $(BUILD)/ksyms.o kernel/arch/x86_64/linker.ld
+	$(LD) $(KERNEL_LDFLAGS) -o $@ $(KERNEL_OBJS) $(BUILD)/ksyms.o
+	$(PYTHON) scripts/check_ksyms.py $(BUILD)/keel.pass1.elf $@
+$(BUILD)/ksyms.o $(BUILD)/ksyms.empty.o: %.o: %.S
+	$(CC) $(KERNEL_ASFLAGS) -c $< -o $@
+
+# A BIOS-bootable raw disk: MBR + GRUB2 core + one ext2 partition holding
+# /boot/keel.elf and grub.cfg. Made without root, mounts or loop devices.
+GRUB_CMDLINE	?=
+grubdisk: $(BUILD)/grub.img
+$(BUILD)/grub.img: $(KERNEL) FORCE
+	$(PYTHON) tools/grubdisk.py --kernel $(KERNEL) --cmdline "$(GRUB_CMDLINE)" -o $@
+
+run: deps kernel
+	$(PYTHON) scripts/run.py $(KERNEL) $(ARGS)
+
+# --- tests ---------------------------------------------------------------
+UNIT_CFLAGS	:= -std=gnu11 -Wall -Wextra -Werror -g -O1 \
+		   -fsanitize=address,undefined -fno-sanitize-recover=all \
+		   -DKEEL_HOST_TEST -Ikernel/include -Itests/unit \
+		   -Dvsnprintf=kvsnprintf -Dsnprintf=ksnprintf
+UNIT_TESTS	:=
+include tests/unit/sources.mk
+UNIT_BINS	:= $(addprefix $(BUILD)/unit/,$(UNIT_TESTS))
+
+$(BUILD)/unit/%: tests/unit/%.c tests/unit/unit_main.c tests/unit/shim.c \
+		 tests/unit/unit.h $(wildcard kernel/include/keel/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(UNIT_CFLAGS) -o $@ tests/unit/$*.c tests/unit/unit_main.c \
+		tests/unit/shim.c $(UNIT_SRCS_$*)
+
+unit-test: deps $(UNIT_BINS)
+	$(PYTHON) tests/run_suites.py unit $(UNIT_BINS)
+
+vm-test: deps kernel
+	$(PYTHON) tests/run_suites.py pytest tests/vm
+
+test: deps kernel $(UNIT_BINS)
+	$(PYTHON) tests/run_suites.py all --unit $(UNIT_BINS) --pytest tests/vm
+
+bench: deps kernel
+	$(PYTHON) bench/boot/bench_boot.py
+
+clean:
+	rm -rf $(BUILD)
+
+FORCE:
+
+-include $(KERNEL_OBJS:.o=.d)

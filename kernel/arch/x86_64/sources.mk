@@ -1,0 +1,1 @@
+# Sources of kernel/arch/x86_64.
