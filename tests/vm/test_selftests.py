@@ -1,0 +1,86 @@
+"""In-kernel self-tests (`--test=NAME`) print KTAP and exit with the number
+of failures; deliberate faults end in a symbolized panic, status 125."""
+
+import re
+import subprocess
+
+import pytest
+
+from conftest import PANIC, explain
+from imgbuild import qemu
+
+SUITES = ["pmm", "heap", "paging", "timer", "clock", "all"]
+SELFTEST_TIMEOUT = 60
+PANIC_STATUS = 125
+FRAME = re.compile(r"^\s*\[<([0-9a-f]{16})>\] ([A-Za-z_][\w.]*)\+0x([0-9a-f]+)",
+                   re.M)
+
+
+def ktap_documents(output):
+    """Split console output into KTAP documents (from each version line)."""
+    lines = output.splitlines()
+    starts = [i for i, l in enumerate(lines) if l.strip() == "KTAP version 1"
+              and not l.startswith((" ", "\t"))]
+    return [lines[s:e] for s, e in zip(starts, starts[1:] + [len(lines)])]
+
+
+def check_ktap(doc):
+    """Problems with one document's top level: plan and results agree."""
+    plans = [int(m.group(1)) for m in
+             (re.match(r"^1\.\.(\d+)\s*$", l) for l in doc) if m]
+    results = [m for m in (re.match(r"^(not ok|ok) (\d+)\b", l)
+                           for l in doc) if m]
+    problems = []
+    if len(plans) != 1:
+        problems.append(f"{len(plans)} top-level plans")
+    elif plans[0] != len(results) or plans[0] == 0:
+        problems.append(f"plan 1..{plans[0]}, {len(results)} results")
+    if [int(m.group(2)) for m in results] != list(range(1, len(results) + 1)):
+        problems.append("results not numbered 1..N")
+    problems += [f"failed: {m.string}" for m in results
+                 if m.group(1) == "not ok"]
+    return problems
+
+
+@pytest.mark.parametrize("suite", SUITES)
+def test_selftest_suite_passes(boot, suite):
+    r = boot(f"--test={suite}", timeout=SELFTEST_TIMEOUT)
+    docs = ktap_documents(r.output)
+    assert docs, "no `KTAP version 1` line" + explain(r)
+    problems = [p for d in docs for p in check_ktap(d)]
+    assert not problems, "; ".join(problems) + explain(r)
+    assert r.exit.kind == qemu.STATUS and r.status == 0, explain(r)
+
+
+def kernel_symbols(kernel):
+    """{name: address} of the kernel's text symbols, from nm."""
+    out = subprocess.run(["nm", kernel], capture_output=True, text=True,
+                         check=True, timeout=30).stdout
+    syms = {}
+    for line in out.splitlines():
+        parts = line.split()
+        if len(parts) == 3 and parts[1] in "tTwW":
+            syms[parts[2]] = int(parts[0], 16)
+    return syms
+
+
+def test_page_fault_panics_with_symbolized_backtrace(boot, kernel):
+    r = boot("--test=fault")
+    assert PANIC.search(r.output), explain(r)
+    assert "backtrace:" in r.output, explain(r)
+    frames = FRAME.findall(r.output.split("backtrace:", 1)[1])
+    assert frames, "no `[<address>] symbol+0xoff` frames" + explain(r)
+    syms = kernel_symbols(kernel)
+    for addr, name, off in frames:
+        assert name in syms, f"frame names unknown symbol {name}" + explain(r)
+        assert syms[name] + int(off, 16) == int(addr, 16), \
+            f"{name}+0x{off} is not {addr}" + explain(r)
+    assert r.exit.kind == qemu.STATUS and r.status == PANIC_STATUS, explain(r)
+
+
+def test_stack_canary_smash_panics(boot):
+    r = boot("--test=canary")
+    m = PANIC.search(r.output)
+    assert m, explain(r)
+    assert "stack smashing" in r.output[m.start():], explain(r)
+    assert r.exit.kind == qemu.STATUS and r.status == PANIC_STATUS, explain(r)
