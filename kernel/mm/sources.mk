@@ -1,1 +1,3 @@
 # Sources of kernel/mm.
+KERNEL_SRCS += kernel/mm/pmm.c kernel/mm/heap.c
+KERNEL_SRCS += kernel/mm/pmm_ktest.c kernel/mm/heap_ktest.c
