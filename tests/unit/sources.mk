@@ -4,3 +4,5 @@ UNIT_TESTS += test_pmm
 UNIT_SRCS_test_pmm := kernel/mm/pmm.c
 UNIT_TESTS += test_heap
 UNIT_SRCS_test_heap := kernel/mm/heap.c kernel/mm/pmm.c
+UNIT_TESTS += test_acpi
+UNIT_SRCS_test_acpi := kernel/drivers/acpi.c kernel/lib/vsnprintf.c
