@@ -79,8 +79,10 @@ UNIT_TESTS	:=
 include tests/unit/sources.mk
 UNIT_BINS	:= $(addprefix $(BUILD)/unit/,$(UNIT_TESTS))
 
+.SECONDEXPANSION:
 $(BUILD)/unit/%: tests/unit/%.c tests/unit/unit_main.c tests/unit/shim.c \
-		 tests/unit/unit.h $(wildcard kernel/include/keel/*.h)
+		 tests/unit/unit.h $(wildcard kernel/include/keel/*.h) \
+		 $$(UNIT_SRCS_$$*)
 	@mkdir -p $(dir $@)
 	$(CC) $(UNIT_CFLAGS) -o $@ tests/unit/$*.c tests/unit/unit_main.c \
 		tests/unit/shim.c $(UNIT_SRCS_$*)

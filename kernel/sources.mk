@@ -4,5 +4,6 @@ include kernel/boot/sources.mk
 include kernel/lib/sources.mk
 include kernel/mm/sources.mk
 include kernel/drivers/sources.mk
+include kernel/sched/sources.mk
 include kernel/test/sources.mk
 KERNEL_SRCS += kernel/main.c

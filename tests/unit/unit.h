@@ -8,6 +8,11 @@
 #include <stdint.h>
 #include <string.h>
 
+/* The build renames the kernel's snprintf/vsnprintf (ksnprintf) so they do
+ * not clash with libc's; test code itself uses libc's under their names. */
+#undef snprintf
+#undef vsnprintf
+
 struct unit_case {
 	const char *name;
 	void (*fn)(void);

@@ -1,1 +1,8 @@
 # Sources of kernel/arch/x86_64.
+KERNEL_SRCS += kernel/arch/x86_64/boot.S
+KERNEL_SRCS += kernel/arch/x86_64/isr.S kernel/arch/x86_64/gdt.c \
+	kernel/arch/x86_64/idt.c kernel/arch/x86_64/traps.c \
+	kernel/arch/x86_64/extable.c kernel/arch/x86_64/backtrace.c \
+	kernel/arch/x86_64/random.c
+KERNEL_SRCS += kernel/arch/x86_64/power.c
+KERNEL_SRCS += kernel/arch/x86_64/pit.c kernel/arch/x86_64/tsc.c kernel/arch/x86_64/kvmclock.c kernel/arch/x86_64/rtc.c kernel/arch/x86_64/apic.c

@@ -63,6 +63,14 @@ static inline uint16_t inw(uint16_t port)
 static inline uint32_t inl(uint16_t port)
 { uint32_t v; __asm__ __volatile__("inl %1, %0" : "=a"(v) : "Nd"(port)); return v; }
 
+/* Loads the GDT, TSS and IDT: from here on every exception is reported. */
+void
+arch_trap_init(void);
+/* Once the final page tables are in: unmaps the guard page under the boot
+ * stack and under each interrupt stack. */
+void
+arch_guard_stacks(void);
+
 /* Power off with @status (0..255): QEMU's isa-debug-exit when present,
  * else ACPI S5; halts forever if neither works. */
 void

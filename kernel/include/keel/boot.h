@@ -48,9 +48,12 @@ struct boot_info {
 /* Filled once by the boot path before kmain(); read-only afterwards. */
 extern struct boot_info boot_info;
 
-void
+/* Fill boot_info from the loader's structures. Return 0, or -EINVAL with
+ * the reason in boot_error_msg. */
+int
 boot_parse_pvh(uint64_t start_info_phys);
-void
+int
 boot_parse_multiboot2(uint64_t mbi_phys);
+extern const char *boot_error_msg;
 
 #endif

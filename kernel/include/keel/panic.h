@@ -15,4 +15,12 @@ panic(const char *fmt, ...) __printf(1, 2) __noreturn;
 	do { if (unlikely(cond)) panic("BUG_ON(%s) at %s:%d", #cond, \
 				       __FILE__, __LINE__); } while (0)
 
+/* For fatal-exception reports that print their own header: panic_begin()
+ * switches printk to lock-free output (and halts a nested panic);
+ * panic_end() prints the backtrace and powers off. */
+void
+panic_begin(void);
+void
+panic_end(uint64_t pc, uint64_t rbp) __noreturn;
+
 #endif

@@ -1,0 +1,116 @@
+/* Exception and interrupt dispatch. A fault with an exception-table fixup
+ * (a probe or user copy) resumes at the fixup; any other exception is fatal:
+ * it prints the vector, error code, registers and a symbolized backtrace,
+ * then powers off with the panic status. */
+#include <keel/apic.h>
+#include <keel/errno.h>
+#include <keel/irq.h>
+#include <keel/ksyms.h>
+#include <keel/panic.h>
+#include <keel/printk.h>
+#include "cpu.h"
+
+#define VEC_PAGE_FAULT	14
+#define PF_PRESENT	(1 << 0)
+#define PF_WRITE	(1 << 1)
+#define PF_USER		(1 << 2)
+#define PF_RSVD		(1 << 3)
+#define PF_FETCH	(1 << 4)
+#define NR_VECTORS	256
+
+static const char *const exception_names[IRQ_VECTOR_BASE] = {
+	"divide error", "debug", "NMI", "breakpoint", "overflow",
+	"bound range exceeded", "invalid opcode", "device not available",
+	"double fault", "coprocessor segment overrun", "invalid TSS",
+	"segment not present", "stack fault", "general protection fault",
+	"page fault", "reserved", "x87 floating-point error",
+	"alignment check", "machine check", "SIMD floating-point error",
+	"virtualization exception", "control protection", "reserved",
+	"reserved", "reserved", "reserved", "reserved", "reserved",
+	"hypervisor injection", "VMM communication", "security exception",
+	"reserved",
+};
+
+static struct {
+	irq_handler_fn fn;
+	void *arg;
+} irq_table[NR_VECTORS];
+
+int
+irq_register(unsigned vector, irq_handler_fn fn, void *arg)
+{
+	if (vector < IRQ_VECTOR_BASE || vector >= NR_VECTORS)
+		return -EINVAL;
+	if (irq_table[vector].fn)
+		return -EBUSY;
+	irq_table[vector].arg = arg;
+	irq_table[vector].fn = fn;
+	return 0;
+}
+
+static void
+trap_print_registers(const struct trap_frame *tf)
+{
+	printk("  rip %016lx  rsp %016lx  rflags %016lx\n",
+	       tf->rip, tf->rsp, tf->rflags);
+	printk("  rax %016lx  rbx %016lx  rcx %016lx\n", tf->rax, tf->rbx, tf->rcx);
+	printk("  rdx %016lx  rsi %016lx  rdi %016lx\n", tf->rdx, tf->rsi, tf->rdi);
+	printk("  rbp %016lx  r8  %016lx  r9  %016lx\n", tf->rbp, tf->r8, tf->r9);
+	printk("  r10 %016lx  r11 %016lx  r12 %016lx\n", tf->r10, tf->r11, tf->r12);
+	printk("  r13 %016lx  r14 %016lx  r15 %016lx\n", tf->r13, tf->r14, tf->r15);
+	printk("  cs %04lx  ss %04lx  cr0 %016lx  cr3 %016lx  cr4 %016lx\n",
+	       tf->cs, tf->ss, read_cr0(), read_cr3(), read_cr4());
+}
+
+static void
+trap_print_page_fault(const struct trap_frame *tf)
+{
+	uint64_t e = tf->error_code;
+
+	printk("  cr2 %016lx (%s, %s%s%s)\n", read_cr2(),
+	       e & PF_FETCH ? "instruction fetch" : e & PF_WRITE ? "write" : "read",
+	       e & PF_PRESENT ? "protection violation" : "not present",
+	       e & PF_RSVD ? ", reserved bit set" : "",
+	       e & PF_USER ? ", user mode" : "");
+}
+
+static __noreturn void
+trap_fatal(struct trap_frame *tf)
+{
+	char sym[KSYM_NAME_BUF];
+
+	panic_begin();
+	ksym_format(tf->rip, sym, sizeof(sym));
+	printk("keel: panic: %s (vector %lu, error code %#lx) at %s\n",
+	       exception_names[tf->vector], tf->vector, tf->error_code, sym);
+	if (tf->vector == VEC_PAGE_FAULT)
+		trap_print_page_fault(tf);
+	trap_print_registers(tf);
+	panic_end(tf->rip, tf->rbp);
+}
+
+static void
+trap_irq(struct trap_frame *tf)
+{
+	unsigned v = tf->vector;
+
+	if (v >= IRQ_VECTOR_PIC_BASE && v < IRQ_VECTOR_PIC_BASE + 16)
+		return;		/* spurious from the masked PIC: no EOI */
+	if (v == IRQ_VECTOR_SPURIOUS)
+		return;		/* LAPIC spurious: no EOI either */
+	if (irq_table[v].fn)
+		irq_table[v].fn(v, irq_table[v].arg);
+	apic_eoi();
+}
+
+void
+trap_dispatch(struct trap_frame *tf)
+{
+	if (tf->vector >= IRQ_VECTOR_BASE) {
+		trap_irq(tf);
+		return;
+	}
+	if (extable_fixup(tf))
+		return;
+	trap_fatal(tf);
+}

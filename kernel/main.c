@@ -1,0 +1,146 @@
+/* Keel's boot sequence, in order, one step per line: from the first C
+ * instruction (both boot paths land in boot_main) to the boot report, then
+ * self-tests or the application. Each step is timed for --verbose. */
+#include <keel/acpi.h>
+#include <keel/apic.h>
+#include <keel/arch.h>
+#include <keel/boot.h>
+#include <keel/boot_defs.h>
+#include <keel/clock.h>
+#include <keel/cmdline.h>
+#include <keel/errno.h>
+#include <keel/ktest.h>
+#include <keel/mm.h>
+#include <keel/pmm.h>
+#include <keel/printk.h>
+#include <keel/random.h>
+#include <keel/serial.h>
+
+#define BOOT_MAX_PHASES		12
+#define NOT_RUNNABLE_STATUS	127	/* as a shell says of a program */
+
+extern uint64_t boot_tsc_start;	/* boot.S: TSC at the first instruction */
+
+static struct {
+	const char *name;
+	uint64_t tsc;
+} phases[BOOT_MAX_PHASES];
+static int nphases;
+static struct cmdline cmdline;
+
+static void
+boot_phase(const char *name)
+{
+	clock_calibration_checkpoint();
+	if (nphases < BOOT_MAX_PHASES)
+		phases[nphases++] = (typeof(phases[0])){ name, arch_read_tsc() };
+}
+
+static __noreturn void
+boot_fail(const char *fmt, const char *detail)
+{
+	printk("keel: error: ");
+	printk(fmt, detail);
+	printk("\n");
+	arch_power_off(BOOT_ERROR_STATUS);
+}
+
+static void
+boot_report(void)
+{
+	uint64_t now = arch_read_tsc(), prev = boot_tsc_start;
+
+	printk("keel: booted in %lu us\n",
+	       clock_tsc_to_ns(now - boot_tsc_start) / NSEC_PER_USEC);
+	if (!cmdline.verbose)
+		return;
+	for (int i = 0; i < nphases; i++) {
+		printk("keel:   %-10s %6lu us\n", phases[i].name,
+		       clock_tsc_to_ns(phases[i].tsc - prev) / NSEC_PER_USEC);
+		prev = phases[i].tsc;
+	}
+	printk("keel: memory %lu KiB free of %lu KiB; clock %s (%lu kHz), "
+	       "wall clock %s; %s%s\n",
+	       pmm_free_page_count() * 4, pmm_total_page_count() * 4,
+	       clock_source_name(), clock_tsc_hz() / 1000,
+	       clock_wall_source_name(), apic_is_x2apic() ? "x2APIC" : "xAPIC",
+	       apic_has_tsc_deadline() ? ", TSC-deadline timer" : "");
+	printk("keel: command line: %s\n", boot_info.cmdline);
+}
+
+static void
+boot_read_loader_info(uint32_t protocol, uint64_t info_phys)
+{
+	int err = protocol == BOOT_PROTO_PVH ? boot_parse_pvh(info_phys)
+					     : boot_parse_multiboot2(info_phys);
+	if (err)
+		boot_fail("%s", boot_error_msg);
+	if (boot_info.cmdline_truncated)
+		boot_fail("command line longer than %s bytes", "4095");
+}
+
+static void
+boot_parse_cmdline(void)
+{
+	/* Parsing splits words in place: keep boot_info.cmdline intact. */
+	static char words[BOOT_CMDLINE_MAX];
+	char err[CMDLINE_ERR_LEN];
+
+	__builtin_memcpy(words, boot_info.cmdline, sizeof(words));
+	if (cmdline_parse(words, &cmdline, err))
+		boot_fail("%s", err);
+}
+
+static __noreturn void
+boot_run(void)
+{
+	if (cmdline.test) {
+		int failed = ktest_run(cmdline.test);
+
+		if (failed == -ENOENT)
+			boot_fail("no self-test named '%s'", cmdline.test);
+		arch_power_off(failed > 255 ? 255 : failed);
+	}
+	if (cmdline.argc == 0)
+		arch_power_off(0);
+	printk("keel: error: cannot run %s: loading programs is not "
+	       "supported by this kernel yet\n", cmdline.argv[0]);
+	arch_power_off(NOT_RUNNABLE_STATUS);
+}
+
+static __noreturn void
+kmain(uint32_t protocol, uint64_t info_phys)
+{
+	char why[CMDLINE_ERR_LEN];
+
+	clock_calibration_start();
+	serial_init();
+	arch_trap_init();
+	boot_phase("cpu");
+	boot_read_loader_info(protocol, info_phys);
+	boot_parse_cmdline();
+	boot_phase("cmdline");
+	if (mm_init(&boot_info, why, sizeof(why)))
+		boot_fail("%s", why);
+	arch_guard_stacks();
+	boot_phase("memory");
+	acpi_init(boot_info.rsdp_phys);
+	boot_phase("acpi");
+	if (clock_init())
+		boot_fail("%s", "no clock: cannot calibrate the TSC (no PIT)");
+	boot_phase("clock");
+	if (apic_init())
+		boot_fail("%s", "no local APIC");
+	boot_phase("apic");
+	boot_report();
+	boot_run();
+}
+
+/* The C entry of both boot paths (boot.S). The canary is set before any
+ * function that checks it returns, so this frame must carry none. */
+__attribute__((no_stack_protector)) __noreturn void
+boot_main(uint32_t protocol, uint64_t info_phys)
+{
+	stack_protector_init();
+	kmain(protocol, info_phys);
+}

@@ -1,0 +1,2 @@
+# Sources of kernel/sched.
+KERNEL_SRCS += kernel/sched/clock.c
