@@ -7,4 +7,4 @@ UNIT_SRCS_test_pmm := kernel/mm/pmm.c
 UNIT_TESTS += test_heap
 UNIT_SRCS_test_heap := kernel/mm/heap.c kernel/mm/pmm.c
 UNIT_TESTS += test_acpi
-UNIT_SRCS_test_acpi := kernel/drivers/acpi.c kernel/lib/vsnprintf.c
+UNIT_SRCS_test_acpi := kernel/drivers/acpi.c
