@@ -52,7 +52,8 @@ def stream(argv, timeout):
 
     rc is None when the timeout killed it (its process group, by id).
     """
-    proc = subprocess.Popen(argv, stdout=subprocess.PIPE,
+    proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL,
+                            stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT, cwd=ROOT,
                             start_new_session=True)
     killed = threading.Event()

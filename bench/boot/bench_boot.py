@@ -24,7 +24,7 @@ from imgbuild import qemu  # noqa: E402
 
 RUNS = 10
 TIMEOUT = 30
-BOOTED = re.compile(r"^keel: booted in (\d+) us", re.M)
+BOOTED = re.compile(r"keel: booted in (\d+) us")
 
 
 def build_floor(out_dir=os.path.join(BUILD, "bench")):

@@ -23,9 +23,11 @@ KERNEL = os.path.join(os.environ.get("BUILD", os.path.join(ROOT, "build")),
                       "keel.elf")
 ACCEL = qemu.pick_accel()
 BOOT_TIMEOUT = 30               # seconds per boot, TCG included
-BOOTED = re.compile(r"^keel: booted in (\d+) us\s*$", re.M)
-ERROR = re.compile(r"^keel: error: \S.*$", re.M)
-PANIC = re.compile(r"^keel: panic:", re.M)
+# Not anchored at the start of a line: on pc/q35 SeaBIOS leaves its
+# "Booting from ROM.." without a newline, so Keel's first line follows it.
+BOOTED = re.compile(r"keel: booted in (\d+) us\s*$", re.M)
+ERROR = re.compile(r"keel: error: \S.*$", re.M)
+PANIC = re.compile(r"keel: panic:", re.M)
 
 
 def pytest_report_header(config):

@@ -71,10 +71,14 @@ def test_page_fault_panics_with_symbolized_backtrace(boot, kernel):
     frames = FRAME.findall(r.output.split("backtrace:", 1)[1])
     assert frames, "no `[<address>] symbol+0xoff` frames" + explain(r)
     syms = kernel_symbols(kernel)
-    for addr, name, off in frames:
+    for i, (addr, name, off) in enumerate(frames):
         assert name in syms, f"frame names unknown symbol {name}" + explain(r)
-        assert syms[name] + int(off, 16) == int(addr, 16), \
-            f"{name}+0x{off} is not {addr}" + explain(r)
+        where = syms[name] + int(off, 16)
+        # The first frame is the faulting instruction itself; the others
+        # are return addresses, which may be symbolized at addr - 1 (the
+        # call instruction) -- Keel does that, Linux's %pB does not.
+        allowed = {int(addr, 16)} | ({int(addr, 16) - 1} if i else set())
+        assert where in allowed, f"{name}+0x{off} is not {addr}" + explain(r)
     assert r.exit.kind == qemu.STATUS and r.status == PANIC_STATUS, explain(r)
 
 

@@ -167,10 +167,13 @@ def _qemu_error_line(stderr):
 
 @dataclass(frozen=True)
 class Result:
-    """A finished run: console output, QEMU's stderr and the exit."""
+    """A finished run. `output` is the console with terminal escape
+    sequences (firmware and GRUB draw with them) removed and CRLF made
+    LF; `raw_output` is the bytes as the serial port sent them, decoded."""
     argv: list
     returncode: int
     output: str
+    raw_output: str
     stderr: str
     exit: ExitStatus
     seconds: float
@@ -200,10 +203,21 @@ def run(boot, timeout, qemu=QEMU):
         _kill_group(proc)
         out, err = proc.communicate()
     seconds = time.monotonic() - start
-    out = out.decode("utf-8", "replace").replace("\r\n", "\n")
+    raw = out.decode("utf-8", "replace")
     err = err.decode("utf-8", "replace")
     ex = decode_exit(proc.returncode, err, boot.debug_exit, timed_out)
-    return Result(argv, proc.returncode, out, err, ex, seconds)
+    return Result(argv, proc.returncode, console_text(raw), raw, err, ex,
+                  seconds)
+
+
+_ESCAPE = re.compile(r"\x1b(\[[0-?]*[ -/]*[@-~]|[ -/]*[0-~])")
+
+
+def console_text(raw):
+    """Console output as plain lines: VT100/ANSI escapes dropped, CRLF and
+    stray CRs turned into plain line ends."""
+    text = _ESCAPE.sub("", raw).replace("\r\n", "\n")
+    return text.replace("\r", "\n")
 
 
 def run_console(boot, timeout=None, qemu=QEMU):
