@@ -8,3 +8,9 @@ UNIT_TESTS += test_heap
 UNIT_SRCS_test_heap := kernel/mm/heap.c kernel/mm/pmm.c
 UNIT_TESTS += test_acpi
 UNIT_SRCS_test_acpi := kernel/drivers/acpi.c
+# test_string #includes kernel/lib/string.c under k-prefixed names, as its
+# functions would clash with libc's.
+UNIT_TESTS += test_string
+UNIT_SRCS_test_string :=
+UNIT_TESTS += test_cmdline
+UNIT_SRCS_test_cmdline := kernel/lib/cmdline.c kernel/lib/vsnprintf.c
