@@ -86,11 +86,14 @@ def main(argv=None):
     k, f = statistics.median(keel_s), statistics.median(floor_s)
     print(f"boot bench: microvm, PVH, {qemu.describe_accel(accel)}, "
           f"{args.runs} runs each, alternating")
-    print(f"  floor (empty PVH guest)  median {f * 1000:8.1f} ms whole-process")
-    print(f"  keel (empty cmdline)     median {k * 1000:8.1f} ms whole-process")
+    print(f"  floor (empty PVH guest)  median {f * 1000:8.1f} ms "
+          "whole-process")
+    print(f"  keel (empty cmdline)     median {k * 1000:8.1f} ms "
+          "whole-process")
     print(f"  ratio keel/floor         {k / f:8.2f}x")
-    print(f"  keel self-reported       median {statistics.median(keel_us):8.0f}"
-          f" us (`keel: booted in`)")
+    us = statistics.median(keel_us)
+    print(f"  keel self-reported       median {us:8.0f} us "
+          "(`keel: booted in`)")
     return 0
 
 

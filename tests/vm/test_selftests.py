@@ -12,8 +12,8 @@ from imgbuild import qemu
 SUITES = ["pmm", "heap", "paging", "timer", "clock", "all"]
 SELFTEST_TIMEOUT = 60
 PANIC_STATUS = 125
-FRAME = re.compile(r"^\s*\[<([0-9a-f]{16})>\] ([A-Za-z_][\w.]*)\+0x([0-9a-f]+)",
-                   re.M)
+FRAME = re.compile(
+    r"^\s*\[<([0-9a-f]{16})>\] ([A-Za-z_][\w.]*)\+0x([0-9a-f]+)", re.M)
 
 
 def ktap_documents(output):

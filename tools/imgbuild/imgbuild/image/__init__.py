@@ -15,7 +15,8 @@ from . import ext2, grub, partition
 
 SECTOR = 512
 PART_START_LBA = 2048           # 1 MiB: room for GRUB's core.img
-DEFAULT_EPOCH = 946684800       # 2000-01-01T00:00:00Z, without SOURCE_DATE_EPOCH
+# Build time when SOURCE_DATE_EPOCH is unset: 2000-01-01T00:00:00Z.
+DEFAULT_EPOCH = 946684800
 
 
 def source_date_epoch(env=None):
@@ -29,8 +30,8 @@ def source_date_epoch(env=None):
     return int(value)
 
 
-def build_grub_disk(out, files, cmdline, size_bytes, kernel_path="/boot/keel.elf",
-                    fs_uuid=None, hash_seed=None, epoch=None,
+def build_grub_disk(out, files, cmdline, size_bytes,
+                    kernel_path="/boot/keel.elf", fs_uuid=None, hash_seed=None, epoch=None,
                     grub_dir=grub.GRUB_DIR):
     """Write a bootable raw disk to `out`.
 
