@@ -93,8 +93,11 @@ unit-test: deps $(UNIT_BINS)
 vm-test: deps kernel
 	$(PYTHON) tests/run_suites.py pytest tests/vm
 
+tools-test: deps kernel
+	$(PYTHON) tests/run_suites.py pytest tests/tools
+
 test: deps kernel $(UNIT_BINS)
-	$(PYTHON) tests/run_suites.py all --unit $(UNIT_BINS) --pytest tests/vm
+	$(PYTHON) tests/run_suites.py all --unit $(UNIT_BINS) --pytest tests/vm tests/tools
 
 bench: deps kernel
 	$(PYTHON) bench/boot/bench_boot.py

@@ -1,7 +1,6 @@
 /* Keel's boot sequence, in order, one step per line: from the first C
  * instruction (both boot paths land in boot_main) to the boot report, then
  * self-tests or the application. Each step is timed for --verbose. */
-#include <keel/acpi.h>
 #include <keel/apic.h>
 #include <keel/arch.h>
 #include <keel/boot.h>
@@ -124,8 +123,6 @@ kmain(uint32_t protocol, uint64_t info_phys)
 		boot_fail("%s", why);
 	arch_guard_stacks();
 	boot_phase("memory");
-	acpi_init(boot_info.rsdp_phys);
-	boot_phase("acpi");
 	if (clock_init())
 		boot_fail("%s", "no clock: cannot calibrate the TSC (no PIT)");
 	boot_phase("clock");

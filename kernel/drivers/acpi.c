@@ -260,8 +260,6 @@ acpi_init(uint64_t rsdp_phys)
 		return err;
 	}
 	fadt_load();
-	printk("acpi: %d tables%s\n", acpi.ntables,
-	       acpi.have_fadt ? "" : ", no FADT");
 	return 0;
 }
 

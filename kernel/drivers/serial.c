@@ -35,6 +35,9 @@ serial_init(void)
 	outb(COM1_BASE + UART_LCR, LCR_8N1);
 	outb(COM1_BASE + UART_FCR, FCR_ENABLE_CLEAR);
 	outb(COM1_BASE + UART_MCR, MCR_DTR_RTS);
+	/* Firmware (SeaBIOS) may leave its last line unterminated; start ours
+	 * on a fresh line so every kernel line begins with "keel:". */
+	console_write("\n", 1);
 }
 
 static void

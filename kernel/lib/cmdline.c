@@ -38,10 +38,12 @@ is_space(char c)
 }
 
 /*
- * Cuts the next word out of *cursor, removing quotes and unescaping \" and
- * \\ inside them by compacting the word in place (the write position never
- * passes the read position). Returns 1 with *word set, 0 at the end, or
- * -EINVAL for an unterminated quote.
+ * Cuts the next word out of *cursor, removing quotes and unescaping \", \'
+ * and \\ by compacting the word in place (the write position never passes
+ * the read position). The escapes count outside quotes too because GRUB
+ * re-quotes a multiboot2 command line that way (it writes it's as it\'s).
+ * Returns 1 with *word set, 0 at the end, or -EINVAL for an unterminated
+ * quote.
  */
 static int
 next_word(char **cursor, char **word)
@@ -59,7 +61,7 @@ next_word(char **cursor, char **word)
 			quoted = !quoted;
 			continue;
 		}
-		if (quoted && *r == '\\' && (r[1] == '"' || r[1] == '\\'))
+		if (*r == '\\' && (r[1] == '"' || r[1] == '\\' || r[1] == '\''))
 			r++;
 		*w++ = *r;
 	}

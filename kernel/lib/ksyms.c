@@ -42,3 +42,18 @@ ksym_format(uint64_t addr, char *buf, size_t size)
 	else
 		snprintf(buf, size, "%#lx", addr);
 }
+
+void
+ksym_format_return(uint64_t ret, char *buf, size_t size)
+{
+	uint64_t off;
+	/* The return address points after the call: the function is the one
+	 * holding ret - 1 (a noreturn call may be its last instruction), and
+	 * the offset printed is ret's own, so it matches the address shown. */
+	const char *name = ksym_lookup(ret - 1, &off);
+
+	if (name)
+		snprintf(buf, size, "%s+%#lx", name, off + 1);
+	else
+		snprintf(buf, size, "%#lx", ret);
+}

@@ -128,12 +128,26 @@ TEST(escapes_inside_quotes)
 	CHECK_STR(cl.argv[3], "keep\\n");
 }
 
-/* Outside quotes a backslash is an ordinary character, as on Linux. */
-TEST(backslash_outside_quotes_is_literal)
+/* Outside quotes a backslash is ordinary unless it escapes \\, " or ',
+ * the three characters GRUB escapes when it re-quotes a command line. */
+TEST(backslash_outside_quotes)
 {
-	CHECK_OK("/p a\\b c\\\\");
+	CHECK_OK("/p a\\b c\\\\ it\\'s \\\"q");
 	CHECK_STR(cl.argv[1], "a\\b");
-	CHECK_STR(cl.argv[2], "c\\\\");
+	CHECK_STR(cl.argv[2], "c\\");
+	CHECK_STR(cl.argv[3], "it's");
+	CHECK_STR(cl.argv[4], "\"q");
+}
+
+/* What GRUB's multiboot2 loader hands over for the words [a b],
+ * [say "hi"] and [it's]. */
+TEST(grub_requoted_command_line)
+{
+	CHECK_OK("/p \"a b\" \"say \\\"hi\\\"\" it\\'s");
+	CHECK_EQ(cl.argc, 4);
+	CHECK_STR(cl.argv[1], "a b");
+	CHECK_STR(cl.argv[2], "say \"hi\"");
+	CHECK_STR(cl.argv[3], "it's");
 }
 
 TEST(unterminated_quote_is_an_error)

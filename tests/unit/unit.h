@@ -4,14 +4,15 @@
 #ifndef KEEL_UNIT_H
 #define KEEL_UNIT_H
 
-#include <stdio.h>
-#include <stdint.h>
-#include <string.h>
-
 /* The build renames the kernel's snprintf/vsnprintf (ksnprintf) so they do
  * not clash with libc's; test code itself uses libc's under their names. */
 #undef snprintf
 #undef vsnprintf
+
+
+#include <stdio.h>
+#include <stdint.h>
+#include <string.h>
 
 struct unit_case {
 	const char *name;

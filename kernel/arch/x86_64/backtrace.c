@@ -27,9 +27,7 @@ arch_print_backtrace(uint64_t rbp, int max)
 
 		if (ret == 0)
 			break;
-		/* The return address points after the call: step back one
-		 * byte so the symbol is the caller's even for noreturn calls. */
-		ksym_format(ret - 1, sym, sizeof(sym));
+		ksym_format_return(ret, sym, sizeof(sym));
 		printk("  [<%016lx>] %s\n", ret, sym);
 		/* Not "<= rbp": an interrupt frame links to another stack. */
 		if (frame[0] == rbp)

@@ -89,13 +89,17 @@ boot_common32:
 	jz	.Lno_long_mode
 	movl	%edx, %ebp		/* keep the NX bit for later */
 
-	/* Zero the early tables, then fill them. */
-	pushl	%edi
-	movl	$PA(early_pml4), %edi
-	movl	$(EARLY_PT_PAGES * 1024), %ecx
+	/* Zero the early tables (a plain loop: emulators run rep-string
+	 * instructions one iteration per block), then fill them. */
+	movl	$PA(early_pml4), %ebx
+	movl	$(EARLY_PT_PAGES * 4096), %ecx
 	xorl	%eax, %eax
-	rep stosl
-	popl	%edi
+1:	subl	$16, %ecx
+	movl	%eax, 0(%ebx, %ecx)
+	movl	%eax, 4(%ebx, %ecx)
+	movl	%eax, 8(%ebx, %ecx)
+	movl	%eax, 12(%ebx, %ecx)
+	jnz	1b
 
 	/* PD k maps GiB k with 2 MiB pages: entry i = (k*512+i)*2 MiB. */
 	movl	$PA(early_pd), %ebx

@@ -15,5 +15,8 @@ ksym_lookup(uint64_t addr, uint64_t *offset);
 /* Writes "name+0xoff" (or "0x<addr>" when unknown) into @buf. */
 void
 ksym_format(uint64_t addr, char *buf, size_t size);
+/* The same for a return address in a backtrace frame. */
+void
+ksym_format_return(uint64_t ret, char *buf, size_t size);
 
 #endif
