@@ -13,7 +13,13 @@
 /* Below this much free memory after boot nothing useful can run. */
 #define MM_MIN_FREE_BYTES	MiB(4)
 
-extern char _boot_start[], _end[];
+extern char _boot_start[], _boot_end[], _text[], _end[];
+
+static uint64_t
+mm_image_start_phys(void)
+{
+	return (uint64_t)_text - KERNEL_VIRT_BASE;
+}
 
 static uint64_t
 mm_image_end_phys(void)
@@ -28,7 +34,7 @@ mm_bump_limit(const struct boot_info *bi, uint64_t start, uint64_t *limit)
 	for (int i = 0; i < bi->nregions; i++) {
 		const struct mem_region *r = &bi->regions[i];
 
-		if (r->type == MEM_USABLE && r->base <= (uint64_t)_boot_start &&
+		if (r->type == MEM_USABLE && r->base <= mm_image_start_phys() &&
 		    start <= r->base + r->len) {
 			*limit = r->base + r->len;
 			return 0;
@@ -49,7 +55,9 @@ mm_start_pmm(const struct boot_info *bi, uint64_t tables_end)
 				bi->regions[i].base, bi->regions[i].len };
 	reserved[nreserved++] = (struct pmm_range){ 0, PAGE_SIZE };
 	reserved[nreserved++] = (struct pmm_range){
-		(uint64_t)_boot_start, tables_end - (uint64_t)_boot_start };
+		(uint64_t)_boot_start, (uint64_t)(_boot_end - _boot_start) };
+	reserved[nreserved++] = (struct pmm_range){
+		mm_image_start_phys(), tables_end - mm_image_start_phys() };
 	for (int i = 0; i < bi->nmodules; i++)
 		reserved[nreserved++] = (struct pmm_range){
 			bi->modules[i].base, bi->modules[i].len };

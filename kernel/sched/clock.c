@@ -58,22 +58,31 @@ clock_calibrate_with_pit(void)
 	return 0;
 }
 
-static int
-clock_init_tsc(void)
+static void
+clock_set_tsc_hz(uint64_t hz)
 {
-	uint64_t hz = tsc_hz_from_cpuid();
-
-	clk.source = "tsc (cpuid)";
-	if (!hz && clk.pit_ok) {
-		hz = clock_calibrate_with_pit();
-		clk.source = "tsc (PIT-calibrated)";
-	}
-	if (!hz)
-		return -ENODEV;
 	clk.tsc_hz = hz;
 	clk.ns_per_tsc_fp = (NSEC_PER_SEC << FIXED_POINT_SHIFT) / hz;
 	clk.tsc_per_ns_fp = (hz << TSC_PER_NS_SHIFT) / NSEC_PER_SEC;
 	clk.tsc_base = clk.cal_tsc_start;
+}
+
+/* The TSC rate from the best source: kvmclock's scale, CPUID, the PIT. */
+static int
+clock_init_tsc(void)
+{
+	uint64_t hz = 0;
+
+	if (clk.use_kvmclock && (hz = kvmclock_tsc_hz()) != 0) {
+		clk.source = "kvmclock";
+	} else if ((hz = tsc_hz_from_cpuid()) != 0) {
+		clk.source = "tsc (cpuid)";
+	} else if (clk.pit_ok && (hz = clock_calibrate_with_pit()) != 0) {
+		clk.source = "tsc (PIT-calibrated)";
+	}
+	if (!hz)
+		return -ENODEV;
+	clock_set_tsc_hz(hz);
 	return 0;
 }
 
@@ -98,14 +107,12 @@ clock_init(void)
 {
 	int err;
 
-	/* The TSC rate is needed either way: the boot report counts cycles. */
+	/* kvmclock for time when on KVM; the TSC rate is needed either way,
+	 * for the boot report and the timer's TSC deadlines. */
+	clk.use_kvmclock = kvmclock_init() == 0;
 	err = clock_init_tsc();
-	if (kvmclock_init() == 0) {
-		clk.use_kvmclock = true;
-		clk.source = "kvmclock";
-	} else if (err) {
+	if (err)
 		return err;
-	}
 	clock_init_wall();
 	return 0;
 }

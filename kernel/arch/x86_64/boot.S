@@ -21,6 +21,16 @@
 #define COM1		0x3f8
 #define DEBUG_EXIT_PORT	0xf4
 #define XEN_ELFNOTE_PHYS32_ENTRY 18
+#define KERNEL_PHYS		0x100000
+/* hvm_start_info and its memory map (see boot/pvh.c) */
+#define HVM_START_MAGIC		0x336ec578
+#define HVM_VERSION		4
+#define HVM_MEMMAP_VERSION	1
+#define HVM_MEMMAP_PADDR	40
+#define HVM_MEMMAP_ENTRIES	48
+#define HVM_MEMMAP_ENTRY_SIZE	24
+#define HVM_MEMMAP_TYPE		16
+#define E820_USABLE		1
 
 /* --- multiboot2 header: magic, arch 0 (i386), length, checksum, tags --- */
 	.section .multiboot2, "a"
@@ -56,18 +66,58 @@ mb2_header_end:
 	.globl	boot_entry_pvh
 boot_entry_pvh:
 	rdtsc
-	movl	%eax, PA(boot_tsc_start)
-	movl	%edx, PA(boot_tsc_start) + 4
+	movl	%eax, boot_tsc_low
+	movl	%edx, boot_tsc_low + 4
+	jmp	pvh_check_image_in_ram	/* no stack yet: jumps back */
+pvh_image_ok:
 	movl	$BOOT_PROTO_PVH, %edi
 	movl	%ebx, %esi		/* hvm_start_info */
 	jmp	boot_common32
+
+/*
+ * A PVH loader copies the image wherever its program headers say, RAM or
+ * not: with RAM ending inside the image, its tail is simply not there.
+ * Checks the start info's memory map for a usable region holding
+ * [KERNEL_PHYS, image end) and fails cleanly if there is none. (With no RAM
+ * at 1 MiB at all nothing of the kernel is loaded and nothing can report;
+ * see the README.) A malformed start info is left for the C parser.
+ */
+pvh_check_image_in_ram:
+	cmpl	$HVM_START_MAGIC, (%ebx)
+	jne	3f
+	cmpl	$HVM_MEMMAP_VERSION, HVM_VERSION(%ebx)
+	jb	3f
+	movl	HVM_MEMMAP_PADDR(%ebx), %esi
+	movl	HVM_MEMMAP_ENTRIES(%ebx), %ecx
+	testl	%ecx, %ecx
+	jz	3f
+1:	cmpl	$E820_USABLE, HVM_MEMMAP_TYPE(%esi)
+	jne	2f
+	cmpl	$0, 4(%esi)		/* base above 4 GiB */
+	jne	2f
+	movl	0(%esi), %eax
+	cmpl	$KERNEL_PHYS, %eax
+	ja	2f
+	xorl	%edx, %edx
+	addl	8(%esi), %eax		/* end = base + size, 64-bit */
+	adcl	12(%esi), %edx
+	testl	%edx, %edx
+	jnz	3f
+	cmpl	$PA(_end), %eax
+	jae	3f
+2:	addl	$HVM_MEMMAP_ENTRY_SIZE, %esi
+	decl	%ecx
+	jnz	1b
+	movl	$msg_no_memory, %ebx
+	jmp	boot_fail32
+3:	jmp	pvh_image_ok
 
 	.globl	boot_entry_multiboot2
 boot_entry_multiboot2:
 	movl	%eax, %ecx		/* multiboot2 magic */
 	rdtsc
-	movl	%eax, PA(boot_tsc_start)
-	movl	%edx, PA(boot_tsc_start) + 4
+	movl	%eax, boot_tsc_low
+	movl	%edx, boot_tsc_low + 4
 	movl	$BOOT_PROTO_MULTIBOOT2, %edi
 	movl	%ebx, %esi		/* multiboot2 information */
 	cmpl	$MB2_BOOTLOADER_MAGIC, %ecx
@@ -78,6 +128,10 @@ boot_entry_multiboot2:
 boot_common32:
 	cli
 	cld
+	movl	boot_tsc_low, %eax
+	movl	%eax, PA(boot_tsc_start)
+	movl	boot_tsc_low + 4, %eax
+	movl	%eax, PA(boot_tsc_start) + 4
 	movl	$PA(boot_stack_top), %esp
 	movl	$0x80000000, %eax
 	cpuid
@@ -198,6 +252,11 @@ msg_bad_magic:
 	.asciz	"keel: error: entered through multiboot2 without its magic\n"
 msg_no_long_mode:
 	.asciz	"keel: error: this CPU has no 64-bit long mode\n"
+msg_no_memory:
+	.asciz	"keel: error: not enough memory: the kernel image does not fit in RAM\n"
+	.balign	8
+boot_tsc_low:			/* TSC at the first instruction */
+	.quad	0
 
 /* --- 64-bit, higher half --- */
 	.text

@@ -106,3 +106,17 @@ kvmclock_wall_ns(void)
 	/* The wall clock is the epoch time at kvmclock's zero. */
 	return wall + kvmclock_read_ns();
 }
+
+/* The TSC rate the hypervisor scales kvmclock with: ns = cycles * mul >>
+ * (32 - shift), so cycles per second = 2^(32 - shift) * 1e9 / mul. */
+uint64_t
+kvmclock_tsc_hz(void)
+{
+	uint64_t base = NSEC_PER_SEC_KVM << 32;	/* < 2^63 */
+	uint32_t mul = READ_ONCE(kvm_time.tsc_to_system_mul);
+	int8_t shift = READ_ONCE(kvm_time.tsc_shift);
+
+	if (mul == 0 || shift > 31 || shift < -31)
+		return 0;
+	return shift < 0 ? (base / mul) << -shift : (base >> shift) / mul;
+}

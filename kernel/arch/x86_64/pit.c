@@ -16,6 +16,9 @@
 #define PIT_START_COUNT		0xffff
 /* A counter that never moves in this many TSC cycles means no PIT. */
 #define PIT_PROBE_CYCLES	50000000ULL
+/* An edge bracketed by reads further apart than this many quickest-pair
+ * times is suspect (the vCPU was descheduled) and skipped. */
+#define EDGE_GAP_FACTOR		3
 
 static struct {
 	uint16_t start;		/* count at the start edge */
@@ -35,18 +38,35 @@ pit_read_ch2(void)
 	return (uint16_t)(hi << 8 | lo);
 }
 
-/* Spins until the count changes; returns the new count and the TSC then.
- * Returns false if it does not change within PIT_PROBE_CYCLES. */
+/*
+ * Spins until the count changes; returns the new count and the TSC just
+ * before the read that saw it. The edge lies between that read and the one
+ * before, so the pair is accepted only when those two reads ran back to back
+ * (not much longer apart than the quickest pair seen): a host that paused
+ * the vCPU between them would otherwise skew the calibration. Returns false
+ * if no acceptable edge comes within PIT_PROBE_CYCLES.
+ */
 static bool
 pit_wait_edge(uint16_t *count, uint64_t *tsc)
 {
+	uint64_t start = arch_read_tsc(), prev = start, now, gap;
+	uint64_t quickest = UINT64_MAX;
 	uint16_t c0 = pit_read_ch2(), c1;
-	uint64_t t0 = arch_read_tsc();
 
-	while ((c1 = pit_read_ch2()) == c0)
-		if (arch_read_tsc() - t0 > PIT_PROBE_CYCLES)
+	for (;;) {
+		now = arch_read_tsc();
+		c1 = pit_read_ch2();
+		gap = now - prev;
+		prev = now;
+		if (gap < quickest)
+			quickest = gap;
+		if (c1 != c0 && gap <= EDGE_GAP_FACTOR * quickest)
+			break;
+		c0 = c1;
+		if (now - start > PIT_PROBE_CYCLES)
 			return false;
-	*tsc = arch_read_tsc();
+	}
+	*tsc = now;
 	*count = c1;
 	return true;
 }

@@ -34,6 +34,9 @@ uint64_t
 kvmclock_read_ns(void);
 uint64_t
 kvmclock_wall_ns(void);
+/* The TSC frequency kvmclock's scale implies, or 0. */
+uint64_t
+kvmclock_tsc_hz(void);
 
 /* The CMOS real-time clock: seconds since the epoch, or -ENODEV/-EIO. */
 int
