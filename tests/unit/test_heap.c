@@ -267,35 +267,6 @@ TEST(edge_sizes)
 /* ---- bad frees panic, each in a child so the abort is observable ----- */
 
 static void
-expect_panic(void (*fn)(void), const char *needle)
-{
-	char buf[1024] = { 0 };
-	int fds[2], status;
-	size_t len = 0;
-	ssize_t r;
-	pid_t pid;
-
-	CHECK(pipe(fds) == 0);
-	fflush(stdout);
-	fflush(stderr);
-	pid = fork();
-	if (pid == 0) {
-		dup2(fds[1], 2);
-		fn();
-		_exit(0);
-	}
-	close(fds[1]);
-	while ((r = read(fds[0], buf + len, sizeof(buf) - 1 - len)) > 0)
-		len += r;
-	close(fds[0]);
-	waitpid(pid, &status, 0);
-	CHECK(WIFSIGNALED(status) && WTERMSIG(status) == SIGABRT);
-	CHECK(strstr(buf, needle) != NULL);
-	if (!strstr(buf, needle))
-		printf("    # child said: %s\n", buf);
-}
-
-static void
 double_free_small(void)
 {
 	void *keep = kmalloc(100), *p = kmalloc(100);
@@ -353,11 +324,11 @@ slab_header(void)
 
 TEST(bad_frees_panic)
 {
-	expect_panic(double_free_small, "double free");
-	expect_panic(double_free_last_in_slab, "kfree(");
-	expect_panic(misaligned_small, "not the start of an object");
-	expect_panic(double_free_large, "not allocated by kmalloc");
-	expect_panic(inside_large, "inside a large allocation");
-	expect_panic(foreign_pointer, "not allocated by kmalloc");
-	expect_panic(slab_header, "not the start of an object");
+	unit_expect_panic(double_free_small, "double free");
+	unit_expect_panic(double_free_last_in_slab, "kfree(");
+	unit_expect_panic(misaligned_small, "not the start of an object");
+	unit_expect_panic(double_free_large, "not allocated by kmalloc");
+	unit_expect_panic(inside_large, "inside a large allocation");
+	unit_expect_panic(foreign_pointer, "not allocated by kmalloc");
+	unit_expect_panic(slab_header, "not the start of an object");
 }

@@ -440,35 +440,6 @@ TEST(block_tags)
 /* ---- misuse panics, each in a child so the abort is observable ------- */
 
 static void
-expect_panic(void (*fn)(void), const char *needle)
-{
-	char buf[1024] = { 0 };
-	int fds[2], status;
-	size_t len = 0;
-	ssize_t r;
-	pid_t pid;
-
-	CHECK(pipe(fds) == 0);
-	fflush(stdout);
-	fflush(stderr);
-	pid = fork();
-	if (pid == 0) {
-		dup2(fds[1], 2);
-		fn();
-		_exit(0);
-	}
-	close(fds[1]);
-	while ((r = read(fds[0], buf + len, sizeof(buf) - 1 - len)) > 0)
-		len += r;
-	close(fds[0]);
-	waitpid(pid, &status, 0);
-	CHECK(WIFSIGNALED(status) && WTERMSIG(status) == SIGABRT);
-	CHECK(strstr(buf, needle) != NULL);
-	if (!strstr(buf, needle))
-		printf("    # child said: %s\n", buf);
-}
-
-static void
 double_free(void)
 {
 	uint64_t a = pmm_alloc_pages(0), b = pmm_alloc_pages(0);
@@ -523,12 +494,12 @@ TEST(misuse_panics)
 	struct model m;
 
 	std_init(&m);
-	expect_panic(double_free, "pmm_free_pages");
-	expect_panic(double_free_unmerged, "double free");
-	expect_panic(wrong_order, "order mismatch");
-	expect_panic(interior_page, "not an allocated block");
-	expect_panic(reserved_page, "not an allocated block");
-	expect_panic(unmanaged_page, "not a page pmm manages");
-	expect_panic(unaligned_address, "not a page pmm manages");
+	unit_expect_panic(double_free, "pmm_free_pages");
+	unit_expect_panic(double_free_unmerged, "double free");
+	unit_expect_panic(wrong_order, "order mismatch");
+	unit_expect_panic(interior_page, "not an allocated block");
+	unit_expect_panic(reserved_page, "not an allocated block");
+	unit_expect_panic(unmanaged_page, "not a page pmm manages");
+	unit_expect_panic(unaligned_address, "not a page pmm manages");
 	model_free(&m);
 }

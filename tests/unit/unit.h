@@ -21,6 +21,7 @@ struct unit_case {
 
 void unit_register(const char *name, void (*fn)(void));
 void unit_fail(const char *file, int line, const char *msg);
+void unit_expect_panic(void (*fn)(void), const char *needle);
 
 #define TEST(name) \
 	static void test_##name(void); \

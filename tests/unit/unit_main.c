@@ -1,6 +1,9 @@
 /* Runs every registered unit case in registration order and reports in
  * KTAP style; exit status is the number of failed cases. */
+#include <signal.h>
 #include <stdlib.h>
+#include <unistd.h>
+#include <sys/wait.h>
 #include "unit.h"
 
 #define UNIT_MAX_CASES 512
@@ -26,6 +29,37 @@ unit_fail(const char *file, int line, const char *msg)
 {
 	printf("    # %s:%d: check failed: %s\n", file, line, msg);
 	current_failed = 1;
+}
+
+/* Runs @fn in a child process and checks that it panics (the shim's panic
+ * aborts) with @needle somewhere in what it printed to stderr. */
+void
+unit_expect_panic(void (*fn)(void), const char *needle)
+{
+	char buf[1024] = { 0 };
+	int fds[2], status;
+	size_t len = 0;
+	ssize_t r;
+	pid_t pid;
+
+	CHECK(pipe(fds) == 0);
+	fflush(stdout);
+	fflush(stderr);
+	pid = fork();
+	if (pid == 0) {
+		dup2(fds[1], 2);
+		fn();
+		_exit(0);
+	}
+	close(fds[1]);
+	while ((r = read(fds[0], buf + len, sizeof(buf) - 1 - len)) > 0)
+		len += r;
+	close(fds[0]);
+	waitpid(pid, &status, 0);
+	CHECK(WIFSIGNALED(status) && WTERMSIG(status) == SIGABRT);
+	CHECK(strstr(buf, needle) != NULL);
+	if (!strstr(buf, needle))
+		printf("    # child said: %s\n", buf);
 }
 
 int
