@@ -36,6 +36,9 @@ kernel: $(KERNEL)
 deps:
 	@scripts/deps.sh
 
+# Objects depend on the Makefile too: a change of flags rebuilds them.
+$(KERNEL_OBJS): Makefile
+
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(KERNEL_CFLAGS) -c $< -o $@
