@@ -80,6 +80,7 @@ class Boot:
     snapshot: bool = True       # never write back to the disk image
     memory: str = "128M"
     accel: str = "tcg"
+    cpu: str = None             # -cpu model; None: "host" on KVM, else QEMU's
     debug_exit: bool = True     # add isa-debug-exit at 0xf4
     extra: tuple = field(default_factory=tuple)
 
@@ -97,7 +98,9 @@ def command(boot, qemu=QEMU):
     argv = [qemu, "-machine", boot.machine, "-accel", boot.accel,
             "-m", boot.memory, "-nodefaults", "-nographic", "-no-reboot",
             "-serial", "stdio"]
-    if boot.accel == "kvm":
+    if boot.cpu is not None:
+        argv += ["-cpu", boot.cpu]
+    elif boot.accel == "kvm":
         argv += ["-cpu", "host"]
     if boot.debug_exit:
         argv += ["-device",
