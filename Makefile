@@ -13,7 +13,12 @@ NM		:= nm
 KERNEL_SRCS	:=
 include kernel/sources.mk
 
-KERNEL_CFLAGS	:= -std=gnu11 -Wall -Wextra -Werror -O2 -g \
+# Debug checks (lock order, sleeping with a spinlock held) are on unless
+# `make KEEL_DEBUG_LOCKS=0`; benchmarks build without them.
+KEEL_DEBUG_LOCKS ?= 1
+KERNEL_DEFINES	:= $(if $(filter 1,$(KEEL_DEBUG_LOCKS)),-DKEEL_DEBUG_LOCKS)
+
+KERNEL_CFLAGS	:= -std=gnu11 -Wall -Wextra -Werror -O2 -g $(KERNEL_DEFINES) \
 		   -ffreestanding -fno-pic -fno-pie -fno-common \
 		   -mgeneral-regs-only -mno-red-zone -mcmodel=kernel \
 		   -fstack-protector-strong -mstack-protector-guard=global \
@@ -104,6 +109,7 @@ test: deps kernel $(UNIT_BINS)
 
 bench: deps kernel
 	$(PYTHON) bench/boot/bench_boot.py
+	$(PYTHON) bench/sched/bench_sched.py
 
 clean:
 	rm -rf $(BUILD)

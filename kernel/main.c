@@ -8,11 +8,14 @@
 #include <keel/clock.h>
 #include <keel/cmdline.h>
 #include <keel/errno.h>
+#include <keel/fpu.h>
 #include <keel/ktest.h>
 #include <keel/mm.h>
+#include <keel/percpu.h>
 #include <keel/pmm.h>
 #include <keel/printk.h>
 #include <keel/random.h>
+#include <keel/sched.h>
 #include <keel/serial.h>
 
 #define BOOT_MAX_PHASES		12
@@ -64,6 +67,8 @@ boot_report(void)
 	       clock_source_name(), clock_tsc_hz() / 1000,
 	       clock_wall_source_name(), apic_is_x2apic() ? "x2APIC" : "xAPIC",
 	       apic_has_tsc_deadline() ? ", TSC-deadline timer" : "");
+	printk("keel: FPU state %s, %zu bytes, XCR0 %#lx\n", fpu_mode_name(),
+	       fpu_state_size(), fpu_xcr0());
 	printk("keel: command line: %s\n", boot_info.cmdline);
 }
 
@@ -112,9 +117,11 @@ kmain(uint32_t protocol, uint64_t info_phys)
 {
 	char why[CMDLINE_ERR_LEN];
 
+	percpu_init_boot();
 	clock_calibration_start();
 	serial_init();
 	arch_trap_init();
+	fpu_init();
 	boot_phase("cpu");
 	boot_read_loader_info(protocol, info_phys);
 	boot_parse_cmdline();
@@ -129,6 +136,8 @@ kmain(uint32_t protocol, uint64_t info_phys)
 	if (apic_init())
 		boot_fail("%s", "no local APIC");
 	boot_phase("apic");
+	sched_init();
+	boot_phase("sched");
 	boot_report();
 	boot_run();
 }

@@ -23,7 +23,7 @@
 /* Bounded wait for a transmitter that never drains (no UART present). */
 #define THR_SPIN_LIMIT	100000
 
-static struct spinlock console_lock = SPINLOCK_INIT;
+static struct spinlock console_lock = SPINLOCK_INIT_NAMED("console");
 
 void
 serial_init(void)

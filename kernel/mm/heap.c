@@ -65,7 +65,7 @@ static struct {
 	struct spinlock lock;	/* taken before pmm's lock, never after */
 	struct heap_class classes[NR_CLASSES];
 	struct heap_stats stats;
-} heap = { .lock = SPINLOCK_INIT };
+} heap = { .lock = SPINLOCK_INIT_NAMED("heap") };
 
 static unsigned
 class_of(size_t size)

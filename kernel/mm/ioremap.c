@@ -11,7 +11,7 @@
 #define IOREMAP_BASE	KVA_BASE
 #define IOREMAP_SIZE	GiB(1)
 
-static struct spinlock ioremap_lock = SPINLOCK_INIT;
+static struct spinlock ioremap_lock = SPINLOCK_INIT_NAMED("ioremap");
 static uint64_t ioremap_next = IOREMAP_BASE;
 
 void *

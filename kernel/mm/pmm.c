@@ -45,7 +45,7 @@ static struct {
 	uint32_t free_list[PMM_MAX_ORDER + 1];	/* head, or IDX_NONE */
 	uint64_t free_pages;
 	uint64_t total_pages;
-} pmm = { .lock = SPINLOCK_INIT };
+} pmm = { .lock = SPINLOCK_INIT_NAMED("pmm") };
 
 /* The boot memory map, as pmm_init() sees it while it lays out frames. */
 struct pmm_layout {

@@ -14,3 +14,7 @@ UNIT_TESTS += test_string
 UNIT_SRCS_test_string :=
 UNIT_TESTS += test_cmdline
 UNIT_SRCS_test_cmdline := kernel/lib/cmdline.c kernel/lib/vsnprintf.c
+UNIT_TESTS += test_timerq
+UNIT_SRCS_test_timerq := kernel/sched/timerq.c
+UNIT_TESTS += test_runq
+UNIT_SRCS_test_runq := kernel/sched/runq.c

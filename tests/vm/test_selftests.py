@@ -9,8 +9,9 @@ import pytest
 from conftest import PANIC, explain
 from imgbuild import qemu
 
-SUITES = ["pmm", "heap", "paging", "timer", "clock", "all"]
-SELFTEST_TIMEOUT = 60
+SUITES = ["pmm", "heap", "paging", "clock", "timer", "threads", "sync",
+          "fpu", "fpu_threads", "all"]
+SELFTEST_TIMEOUT = 120
 PANIC_STATUS = 125
 FRAME = re.compile(
     r"^\s*\[<([0-9a-f]{16})>\] ([A-Za-z_][\w.]*)\+0x([0-9a-f]+)", re.M)
@@ -87,4 +88,24 @@ def test_stack_canary_smash_panics(boot):
     m = PANIC.search(r.output)
     assert m, explain(r)
     assert "stack smashing" in r.output[m.start():], explain(r)
+    assert r.exit.kind == qemu.STATUS and r.status == PANIC_STATUS, explain(r)
+
+
+# Suites that must stop the kernel: each ends in a panic whose message says
+# what went wrong, with status 125 -- never a hang or a silent reboot.
+FATAL_SUITES = [
+    ("stack_overflow", r"kernel stack overflow in thread 'deep-recursion'"),
+    ("lockdep_order", r"lock order inversion in thread 'main': taking "
+                      r"order-a .* while holding order-b"),
+    ("lockdep_sleep", r"sleeping while holding a spinlock: thread 'main' "
+                      r"holds 1 \(innermost: held-while-sleeping\)"),
+]
+
+
+@pytest.mark.parametrize("suite,message", FATAL_SUITES,
+                         ids=[s for s, _ in FATAL_SUITES])
+def test_debug_check_panics(boot, suite, message):
+    r = boot(f"--test={suite}", timeout=SELFTEST_TIMEOUT)
+    assert re.search(r"keel: panic: " + message, r.output), explain(r)
+    assert "backtrace:" in r.output, explain(r)
     assert r.exit.kind == qemu.STATUS and r.status == PANIC_STATUS, explain(r)

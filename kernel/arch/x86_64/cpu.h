@@ -77,6 +77,7 @@ void gdt_init(void);
 void gdt_guard_ist_stacks(void);
 void idt_init(void);
 void trap_dispatch(struct trap_frame *tf);
+struct trap_frame *trap_entry_stack(struct trap_frame *tf);
 /* Returns true and redirects @tf if the faulting instruction has a fixup. */
 bool extable_fixup(struct trap_frame *tf);
 

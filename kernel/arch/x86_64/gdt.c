@@ -2,6 +2,7 @@
  * interrupt stack table gives every exception and interrupt its own stack:
  * everything runs in ring 0, so without IST an interrupt would push onto the
  * application's stack and destroy its red zone. */
+#include <keel/arch_context.h>
 #include <keel/paging.h>
 #include <keel/string.h>
 #include "cpu.h"
@@ -99,4 +100,12 @@ arch_guard_stacks(void)
 {
 	paging_make_guard(boot_stack_guard);
 	gdt_guard_ist_stacks();
+}
+
+/* All code runs in ring 0, so there is no SWAPGS: GS simply holds the
+ * per-CPU pointer (see keel/percpu.h). */
+void
+arch_set_gs_base(uint64_t base)
+{
+	wrmsr(MSR_GS_BASE, base);
 }

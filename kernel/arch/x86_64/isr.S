@@ -1,6 +1,7 @@
 /* Interrupt and exception entry: 256 fixed-size stubs that push a vector
  * (and a zero where the CPU pushes no error code), then one common path that
- * saves the registers as a struct trap_frame and calls trap_dispatch(). */
+ * saves the registers as a struct trap_frame, moves it to the thread's
+ * kernel stack and calls trap_dispatch(). */
 
 #define ISR_STUB_ALIGN 16
 /* Vectors for which the CPU pushes an error code. */
@@ -39,6 +40,12 @@ isr_common:
 	pushq	%r14
 	pushq	%r15
 	cld
+	/* Leave the IST stack for the current thread's kernel stack (see
+	 * trap_entry_stack): the frame is copied there, so a handler may
+	 * switch threads and the IST stack is free for the next trap. */
+	movq	%rsp, %rdi
+	call	trap_entry_stack
+	movq	%rax, %rsp
 	movq	%rsp, %rdi
 	/* A frame record linking to the interrupted code, so backtraces
 	 * through an interrupt reach the code it interrupted. */

@@ -7,10 +7,18 @@
 #include <keel/irq.h>
 #include <keel/ksyms.h>
 #include <keel/panic.h>
+#include <keel/page.h>
+#include <keel/percpu.h>
 #include <keel/printk.h>
+#include <keel/sched.h>
+#include <keel/string.h>
+#include <keel/thread.h>
 #include "cpu.h"
 
+#define VEC_NMI		2
+#define VEC_DOUBLE_FAULT	8
 #define VEC_PAGE_FAULT	14
+#define VEC_MACHINE_CHECK	18
 #define PF_PRESENT	(1 << 0)
 #define PF_WRITE	(1 << 1)
 #define PF_USER		(1 << 2)
@@ -74,12 +82,60 @@ trap_print_page_fault(const struct trap_frame *tf)
 	       e & PF_USER ? ", user mode" : "");
 }
 
+/*
+ * Called on the IST stack with the frame just saved there; returns where
+ * the frame should live while it is handled. Normally that is the current
+ * thread's kernel stack -- below the interrupted rsp if the thread was
+ * already on it (kernel code has no red zone), else at its top -- so that
+ * a handler can switch threads and the IST stack is free for the next
+ * trap. NMI, double fault and machine check stay on their own stacks, as
+ * does a trap whose rsp lies in the thread's guard page (an overflow: the
+ * stack is full) or nowhere the thread owns.
+ */
+struct trap_frame *
+trap_entry_stack(struct trap_frame *tf)
+{
+	struct thread *t = this_cpu()->current;
+	uint64_t top, v = tf->vector;
+	struct trap_frame *moved;
+
+	if (!t || v == VEC_NMI || v == VEC_DOUBLE_FAULT || v == VEC_MACHINE_CHECK)
+		return tf;
+	if (tf->rsp >= t->kstack_lo && tf->rsp <= t->kstack_hi)
+		top = tf->rsp;
+	else if (tf->rsp >= t->kstack_lo - PAGE_SIZE && tf->rsp < t->kstack_lo)
+		return tf;
+	else if ((uint64_t)tf >= t->kstack_lo && (uint64_t)tf < t->kstack_hi)
+		return tf;	/* already there */
+	else
+		top = t->kstack_hi;
+	moved = (struct trap_frame *)ALIGN_DOWN(top - sizeof(*tf), 16);
+	if ((uint64_t)moved < t->kstack_lo)
+		return tf;	/* no room: report on the IST stack */
+	memcpy(moved, tf, sizeof(*tf));
+	return moved;
+}
+
+static void
+trap_report_stack_overflow(const struct trap_frame *tf)
+{
+	struct thread *t = this_cpu()->current;
+	uint64_t addr = read_cr2();
+
+	if (tf->vector == VEC_PAGE_FAULT && t && thread_addr_in_guard(t, addr))
+		printk("keel: panic: kernel stack overflow in thread '%s' "
+		       "(tid %d): fault at %#lx, in the guard page under its "
+		       "stack [%#lx, %#lx)\n", t->name, t->tid, addr,
+		       t->kstack_lo, t->kstack_hi);
+}
+
 static __noreturn void
 trap_fatal(struct trap_frame *tf)
 {
 	char sym[KSYM_NAME_BUF];
 
 	panic_begin();
+	trap_report_stack_overflow(tf);
 	ksym_format(tf->rip, sym, sizeof(sym));
 	printk("keel: panic: %s (vector %lu, error code %#lx) at %s\n",
 	       exception_names[tf->vector], tf->vector, tf->error_code, sym);
@@ -98,9 +154,12 @@ trap_irq(struct trap_frame *tf)
 		return;		/* spurious from the masked PIC: no EOI */
 	if (v == IRQ_VECTOR_SPURIOUS)
 		return;		/* LAPIC spurious: no EOI either */
+	this_cpu()->irq_depth++;
 	if (irq_table[v].fn)
 		irq_table[v].fn(v, irq_table[v].arg);
 	apic_eoi();
+	this_cpu()->irq_depth--;
+	sched_irq_exit();
 }
 
 void

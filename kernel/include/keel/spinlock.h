@@ -1,28 +1,49 @@
-/* Spinlocks. The _irqsave variant also masks interrupts, for state that an
- * interrupt handler touches too. Uniprocessor today, correct for SMP. */
+/* Spinlocks. Holding one disables preemption on this CPU; the _irqsave
+ * variant also masks interrupts, for state an interrupt handler touches.
+ * Never sleep while holding one (checked, see lockdep.h). */
 #ifndef KEEL_SPINLOCK_H
 #define KEEL_SPINLOCK_H
 
-#include <keel/arch.h>
+#include <keel/lockdep.h>
+#include <keel/spinlock_raw.h>
 
 struct spinlock {
-	volatile int locked;
+	struct raw_spinlock raw;
+	const char *name;	/* for lock-order reports; may be NULL */
 };
 
-#define SPINLOCK_INIT	{ 0 }
+#define SPINLOCK_INIT		{ RAW_SPINLOCK_INIT, NULL }
+#define SPINLOCK_INIT_NAMED(n)	{ RAW_SPINLOCK_INIT, n }
+
+#ifdef KEEL_HOST_TEST
+static inline void preempt_disable(void) { }
+static inline void preempt_enable(void) { }
+#else
+void preempt_disable(void);
+void preempt_enable(void);
+#endif
+
+static inline void
+spin_lock_init(struct spinlock *l, const char *name)
+{
+	l->raw.locked = 0;
+	l->name = name;
+}
 
 static inline void
 spin_lock(struct spinlock *l)
 {
-	while (__atomic_exchange_n(&l->locked, 1, __ATOMIC_ACQUIRE))
-		while (READ_ONCE(l->locked))
-			arch_cpu_relax();
+	preempt_disable();
+	lockdep_acquire(l, l->name);
+	raw_spin_lock(&l->raw);
 }
 
 static inline void
 spin_unlock(struct spinlock *l)
 {
-	__atomic_store_n(&l->locked, 0, __ATOMIC_RELEASE);
+	raw_spin_unlock(&l->raw);
+	lockdep_release(l);
+	preempt_enable();
 }
 
 static inline unsigned long

@@ -1,0 +1,36 @@
+/* Thread switch: save the callee-saved registers on the old thread's stack,
+ * store its rsp, load the new thread's rsp, restore, return into the new
+ * thread. Everything else (caller-saved registers, FPU state, FS base) is
+ * either dead across the call or switched in C beforehand. */
+
+/* struct thread *arch_context_switch(struct thread *prev, struct thread *next)
+ * Returns, in the resumed thread, the thread that switched to it. The
+ * saved rsp is the first field of struct thread. */
+	.text
+	.globl	arch_context_switch
+arch_context_switch:
+	pushq	%rbp
+	pushq	%rbx
+	pushq	%r12
+	pushq	%r13
+	pushq	%r14
+	pushq	%r15
+	movq	%rsp, (%rdi)
+	movq	(%rsi), %rsp
+	movq	%rdi, %rax
+	popq	%r15
+	popq	%r14
+	popq	%r13
+	popq	%r12
+	popq	%rbx
+	popq	%rbp
+	ret
+
+/* A new thread's first return from arch_context_switch lands here, with
+ * the thread that switched to it in %rax. The frame-pointer chain ends
+ * here (rbp was popped as 0). */
+	.globl	arch_thread_trampoline
+arch_thread_trampoline:
+	movq	%rax, %rdi
+	call	thread_start
+	ud2

@@ -1,0 +1,26 @@
+/* Architecture side of threads (arch/x86_64/context.c, switch.S). */
+#ifndef KEEL_ARCH_CONTEXT_H
+#define KEEL_ARCH_CONTEXT_H
+
+#include <keel/compiler.h>
+
+struct thread;
+
+/* Lays out t's stack so the first switch to it enters thread_start(). */
+void
+arch_context_init(struct thread *t);
+
+/* Saves prev's FPU state and FS base, loads next's. Interrupts off. */
+void
+arch_switch_state(struct thread *prev, struct thread *next);
+
+/* Switches stacks; returns (in the resumed thread) the thread it came
+ * from. Interrupts off, the CPU's scheduler lock held. */
+struct thread *
+arch_context_switch(struct thread *prev, struct thread *next);
+
+/* Points GS at this CPU's struct cpu. */
+void
+arch_set_gs_base(uint64_t base);
+
+#endif

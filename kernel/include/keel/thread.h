@@ -1,0 +1,79 @@
+/* Kernel threads: each with its own kernel stack (guard page below), FPU
+ * state and FS base. Created, joined or detached, named for reports. The
+ * application's threads will be these same threads. */
+#ifndef KEEL_THREAD_H
+#define KEEL_THREAD_H
+
+#include <keel/err.h>
+#include <keel/list.h>
+#include <keel/lockdep.h>
+#include <keel/timer.h>
+#include <keel/waitq.h>
+
+#define THREAD_NAME_MAX		32
+#define THREAD_STACK_SIZE	(16 * 1024)
+
+enum thread_state {
+	THREAD_READY,		/* on a run queue */
+	THREAD_RUNNING,		/* some CPU's current */
+	THREAD_BLOCKED,		/* waiting: on a wait queue and/or a timer */
+	THREAD_DEAD,		/* exited, not yet joined or reaped */
+};
+
+struct thread {
+	uint64_t saved_rsp;		/* first: switch.S saves rsp here */
+	char name[THREAD_NAME_MAX];
+	int tid;
+	enum thread_state state;
+	struct cpu *cpu;		/* the CPU whose queues it is on */
+	bool on_cpu;			/* still running on its stack */
+	struct list_node rq_node;	/* on cpu->runq while READY */
+	struct list_node wait_node;	/* on a waitq while BLOCKED */
+	struct waitq *waiting_on;	/* that waitq, for timeouts */
+	int wake_result;		/* 0, or -ETIMEDOUT from the timer */
+	struct timer wake_timer;	/* timeouts of blocking calls */
+	uint64_t kstack_lo, kstack_hi;	/* guard page is just below lo */
+	void (*entry)(void *);
+	void *arg;
+	int exit_code;
+	bool detached;
+	struct waitq joiners;		/* woken at exit */
+	void *fpu_state;		/* XSAVE area (aligned) */
+	void *fpu_alloc;		/* what kmalloc returned for it */
+	uint64_t fs_base;
+	uint64_t runtime_ns;		/* CPU time used */
+	uint64_t switched_in_ns;
+	struct lockdep_held held;	/* locks held, for the debug checks */
+};
+
+/* Creates a READY thread running @fn(@arg). Returns it or ERR_PTR(-ENOMEM).
+ * May sleep (allocates). */
+struct thread *
+thread_create(const char *name, void (*fn)(void *), void *arg);
+
+/* Ends the calling thread with @code; a joiner receives it. */
+void
+thread_exit(int code) __noreturn;
+
+/* Waits for @t to exit, stores its code in @code (may be NULL), frees it.
+ * Returns 0, -EINVAL (detached, or the caller itself), or -ETIMEDOUT. */
+int
+thread_join(struct thread *t, int *code, uint64_t deadline_ns);
+
+/* @t frees itself at exit (now if it has exited). Returns 0 or -EINVAL. */
+int
+thread_detach(struct thread *t);
+
+struct thread *
+thread_current(void);
+void
+thread_set_name(struct thread *t, const char *name);
+const char *
+thread_name(const struct thread *t);
+
+/* The thread whose stack guard holds @addr, if it is the current one;
+ * for the page-fault report of a stack overflow. */
+bool
+thread_addr_in_guard(const struct thread *t, uint64_t addr);
+
+#endif
