@@ -102,7 +102,7 @@ boot_run(void)
 		int failed = ktest_run(cmdline.test);
 
 		if (failed == -ENOENT)
-			boot_fail("no self-test named '%s'", cmdline.test);
+			boot_fail("unknown self-test in '%s'", cmdline.test);
 		arch_power_off(failed > 255 ? 255 : failed);
 	}
 	if (cmdline.argc == 0)
@@ -121,10 +121,12 @@ kmain(uint32_t protocol, uint64_t info_phys)
 	clock_calibration_start();
 	serial_init();
 	arch_trap_init();
-	fpu_init();
 	boot_phase("cpu");
 	boot_read_loader_info(protocol, info_phys);
 	boot_parse_cmdline();
+	if (cmdline.fpu)
+		fpu_limit_mode(cmdline.fpu);
+	fpu_init();
 	boot_phase("cmdline");
 	if (mm_init(&boot_info, why, sizeof(why)))
 		boot_fail("%s", why);

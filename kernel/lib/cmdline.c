@@ -254,6 +254,26 @@ opt_test(struct parser *p, const char *name, char *val)
 	return 0;
 }
 
+/* The best instruction thread FPU state may be saved with (fpu.c uses the
+ * best the CPU has at or below it). For hypervisors that advertise XSAVE
+ * but cannot emulate it. */
+static int
+opt_fpu(struct parser *p, const char *name, char *val)
+{
+	static const char *const modes[] = {
+		"xsaves", "xsavec", "xsaveopt", "xsave", "fxsave",
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(modes); i++) {
+		if (strcmp(val, modes[i]) == 0) {
+			p->out->fpu = val;
+			return 0;
+		}
+	}
+	return fail(p, "option --%s wants xsaves, xsavec, xsaveopt, xsave or "
+		    "fxsave: %s", name, val);
+}
+
 static int
 opt_rootfs(struct parser *p, const char *name, char *val)
 {
@@ -312,6 +332,7 @@ static const struct option options[] = {
 	{ "dns", opt_dns, 0 },
 	{ "env", opt_env, 0 },
 	{ "mount", opt_mount, 0 },
+	{ "fpu", opt_fpu, 0 },
 };
 
 static const struct option *

@@ -118,6 +118,7 @@ timer_irq(unsigned vector, void *arg)
 	(void)arg;
 	raw_spin_lock(&c->lock);
 	c->armed_ns = 0;
+	c->nr_timer_irqs++;
 	while ((t = timer_pop_due_locked(c, now)) != NULL) {
 		t->cpu = NULL;
 		raw_spin_unlock(&c->lock);

@@ -3,6 +3,7 @@
 #include <keel/clock.h>
 #include <keel/heap.h>
 #include <keel/ktest.h>
+#include <keel/percpu.h>
 #include <keel/random.h>
 #include <keel/sched.h>
 #include <keel/timer.h>
@@ -11,6 +12,7 @@
 #define LOAD_WINDOW_NS		(20 * NSEC_PER_MSEC)
 #define PENDING_TIMERS		10000
 #define WAIT_SLACK_NS		(500 * NSEC_PER_MSEC)
+#define TICKLESS_WINDOW_NS	(50 * NSEC_PER_MSEC)
 
 struct fired {
 	uint64_t at;
@@ -129,7 +131,28 @@ thousands_pending_then_cancelled(void)
 	kfree(timers);
 }
 
+/* No periodic tick: a thread alone on the CPU, or the CPU idle while a
+ * thread sleeps, takes no timer interrupts beyond the one that ends the
+ * sleep (and at most one stale deadline left armed before). */
+static void
+tickless_when_idle_or_alone(void)
+{
+	struct cpu *c = this_cpu();
+	uint64_t irqs, end;
+
+	sched_sleep_ns(NSEC_PER_MSEC);		/* let stale deadlines pass */
+	irqs = c->nr_timer_irqs;
+	sched_sleep_ns(TICKLESS_WINDOW_NS);
+	KT_EXPECT(c->nr_timer_irqs - irqs <= 2);
+	irqs = c->nr_timer_irqs;
+	end = clock_monotonic_ns() + TICKLESS_WINDOW_NS;
+	while (clock_monotonic_ns() < end)
+		;				/* running alone, never yielding */
+	KT_EXPECT(c->nr_timer_irqs - irqs <= 1);
+}
+
 KTEST_SUITE(timer,
+	KTEST_CASE(tickless_when_idle_or_alone),
 	KTEST_CASE(fires_no_earlier_than_deadline),
 	KTEST_CASE(cancelled_timer_does_not_fire),
 	KTEST_CASE(fire_in_deadline_order_under_load),

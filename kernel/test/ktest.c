@@ -22,12 +22,48 @@ ktest_fail(const char *file, int line, const char *fmt, ...)
 	case_failures++;
 }
 
+/* @names is "all" (every suite not marked only_when_named) or a
+ * comma-separated list of suite names. */
 static bool
-ktest_selected(const struct ktest_suite *s, const char *name)
+ktest_selected(const struct ktest_suite *s, const char *names)
 {
-	if (strcmp(name, "all") == 0)
+	size_t len = strlen(s->name);
+
+	if (strcmp(names, "all") == 0)
 		return !s->only_when_named;
-	return strcmp(name, s->name) == 0;
+	for (const char *p = names; p; p = strchr(p, ',')) {
+		if (*p == ',')
+			p++;
+		if (strncmp(p, s->name, len) == 0 && (p[len] == ',' || !p[len]))
+			return true;
+	}
+	return false;
+}
+
+/* Every name in a comma-separated @names is some suite's. */
+static bool
+ktest_names_known(const char *names)
+{
+	const struct ktest_suite *s;
+
+	if (strcmp(names, "all") == 0)
+		return true;
+	for (const char *p = names; p; p = strchr(p, ',')) {
+		bool known = false;
+
+		if (*p == ',')
+			p++;
+		for (s = _ktest_suites_start; s < _ktest_suites_end; s++) {
+			size_t len = strlen(s->name);
+
+			if (strncmp(p, s->name, len) == 0 &&
+			    (p[len] == ',' || !p[len]))
+				known = true;
+		}
+		if (!known)
+			return false;
+	}
+	return true;
 }
 
 /* Runs one suite as a KTAP subtest; returns its failed case count. */
@@ -55,10 +91,10 @@ ktest_run(const char *name)
 	const struct ktest_suite *s;
 	int nsuites = 0, number = 0, failed = 0;
 
+	if (!ktest_names_known(name))
+		return -ENOENT;
 	for (s = _ktest_suites_start; s < _ktest_suites_end; s++)
 		nsuites += ktest_selected(s, name);
-	if (nsuites == 0)
-		return -ENOENT;
 	printk("KTAP version 1\n1..%d\n", nsuites);
 	for (s = _ktest_suites_start; s < _ktest_suites_end; s++)
 		if (ktest_selected(s, name))

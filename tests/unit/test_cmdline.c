@@ -550,3 +550,12 @@ TEST(long_word_in_error_fits)
 	CHECK_ERR(line, "unknown option --xxxx");
 	CHECK_EQ(strlen(err), CMDLINE_ERR_LEN - 1);
 }
+
+TEST(fpu_mode_option)
+{
+	CHECK_OK("--fpu=fxsave /p");
+	CHECK_STR(cl.fpu, "fxsave");
+	CHECK_ERR("--fpu=avx512 /p", "--fpu");
+	CHECK_ERR("--fpu=avx512 /p", "avx512");
+	CHECK_ERR("--fpu /p", "needs a value");
+}

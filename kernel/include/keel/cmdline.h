@@ -35,6 +35,7 @@ struct cmdline {
 	const char *rootfs;		/* --rootfs=DEV, or NULL */
 	const char *ip;			/* --ip=dhcp or --ip=IF,ADDR/PFX,GW */
 	const char *dns;		/* --dns=ADDR */
+	const char *fpu;		/* --fpu=MODE: FPU state instruction */
 	const char *env[CMDLINE_MAX_ENV];	/* "K=V" */
 	int nenv;
 	struct cmdline_mount mounts[CMDLINE_MAX_MOUNTS];

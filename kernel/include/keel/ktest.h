@@ -42,8 +42,9 @@ ktest_fail(const char *file, int line, const char *fmt, ...) __printf(3, 4);
 	     if (a_ != b_) ktest_fail(__FILE__, __LINE__, "%s == %s (%lld != %lld)", \
 				      #a, #b, a_, b_); } while (0)
 
-/* Runs the suite @name ("all" for every suite not marked only_when_named).
- * Returns the number of failed cases, or -ENOENT for an unknown name. */
+/* Runs the suites named in @name, a comma-separated list ("all" for every
+ * suite not marked only_when_named). Returns the number of failed cases,
+ * or -ENOENT if a name is unknown. */
 int
 ktest_run(const char *name);
 

@@ -24,6 +24,7 @@ struct cpu {
 	uint64_t slice_end_ns;		/* current's slice ends here */
 	uint64_t nr_switches;
 	uint64_t armed_ns;		/* LAPIC deadline programmed, 0: none */
+	uint64_t nr_timer_irqs;		/* LAPIC timer interrupts taken */
 };
 
 #ifdef KEEL_HOST_TEST
