@@ -25,7 +25,8 @@ from imgbuild import qemu  # noqa: E402
 RUNS = 3
 TIMEOUT = 180
 CPU_MODELS = [None, "max"]      # QEMU's default model, and every feature
-SWITCH = re.compile(r"^bench: switch_ns=(\d+) .*fpu=(\S+) clock=(.+)$", re.M)
+SWITCH = re.compile(r"^bench: switch_ns=(\d+) switch_fpu_ns=(\d+) .*fpu=(\S+) "
+                    r"clock=(.+)$", re.M)
 LATE = re.compile(r"^bench: timer_request_us=(\d+) late_median_ns=(\d+) "
                   r"late_p99_ns=(\d+)", re.M)
 
@@ -45,14 +46,17 @@ def run_once(kernel, accel, cpu):
         raise RuntimeError(f"sched_bench failed: {r.exit}\n{r.output}")
     late = {int(req): (int(med), int(p99))
             for req, med, p99 in LATE.findall(r.output)}
-    return int(m.group(1)), m.group(2), m.group(3).strip(), late
+    return (int(m.group(1)), int(m.group(2))), m.group(3), \
+        m.group(4).strip(), late
 
 
 def report(cpu, runs):
-    switch = statistics.median(r[0] for r in runs)
+    plain = statistics.median(r[0][0] for r in runs)
+    with_fpu = statistics.median(r[0][1] for r in runs)
     _, fpu, clock, _ = runs[0]
     print(f"  cpu model {cpu or 'default'}: fpu save {fpu}, clock {clock}")
-    print(f"    thread switch (wait-queue ping-pong)   {switch:9.0f} ns")
+    print(f"    thread switch, kernel threads          {plain:9.0f} ns")
+    print(f"    thread switch, threads with FPU state  {with_fpu:9.0f} ns")
     for req in sorted(runs[0][3]):
         med = statistics.median(r[3][req][0] for r in runs)
         p99 = statistics.median(r[3][req][1] for r in runs)

@@ -43,7 +43,7 @@ load_state(struct isolation *s)
 	else
 		__asm__ __volatile__(VREGS_16(XMM_LOAD) :: "r"(s->want) : "memory");
 	__asm__ __volatile__("ldmxcsr %0" :: "m"(s->mxcsr));
-	arch_set_fs_base(s->fs_base);
+	thread_set_fs_base(s->fs_base);
 }
 
 static bool
@@ -76,7 +76,7 @@ isolation_body(void *arg)
 			load_state(s);
 		}
 	}
-	arch_set_fs_base(0);
+	thread_set_fs_base(0);
 }
 
 static void
@@ -97,7 +97,8 @@ vector_state_isolated_under_preemption(void)
 	}
 	isolation_end = clock_monotonic_ns() + ISOLATION_NS;
 	for (int i = 0; i < ISOLATION_THREADS; i++)
-		t[i] = thread_create("fpu-iso", isolation_body, &iso[i]);
+		t[i] = thread_create_flags("fpu-iso", isolation_body, &iso[i],
+					   THREAD_USES_FPU);
 	for (int i = 0; i < ISOLATION_THREADS; i++) {
 		KT_EXPECT_EQ(thread_join(t[i], NULL, WAIT_FOREVER), 0);
 		KT_EXPECT_EQ(iso[i].mismatches, 0);

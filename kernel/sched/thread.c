@@ -56,6 +56,18 @@ thread_name(const struct thread *t)
 	return t->name;
 }
 
+void
+thread_set_fs_base(uint64_t base)
+{
+	struct thread *t = thread_current();
+	unsigned long flags = arch_irq_save();
+
+	t->fs_base = base;
+	this_cpu()->fs_base_loaded = base;
+	arch_set_fs_base(base);
+	arch_irq_restore(flags);
+}
+
 bool
 thread_addr_in_guard(const struct thread *t, uint64_t addr)
 {
@@ -99,7 +111,7 @@ thread_alloc_fpu(struct thread *t)
 }
 
 static struct thread *
-thread_alloc(const char *name)
+thread_alloc(const char *name, unsigned flags)
 {
 	struct thread *t = kzalloc(sizeof(*t));
 
@@ -109,7 +121,7 @@ thread_alloc(const char *name)
 		kfree(t);
 		return NULL;
 	}
-	if (thread_alloc_fpu(t)) {
+	if ((flags & THREAD_USES_FPU) && thread_alloc_fpu(t)) {
 		kstack_free(t->kstack_lo, t->kstack_hi);
 		kfree(t);
 		return NULL;
@@ -124,10 +136,11 @@ thread_alloc(const char *name)
 }
 
 struct thread *
-thread_create(const char *name, void (*fn)(void *), void *arg)
+thread_create_flags(const char *name, void (*fn)(void *), void *arg,
+		    unsigned flags)
 {
-	struct thread *t = thread_alloc(name);
-	unsigned long flags;
+	struct thread *t = thread_alloc(name, flags);
+	unsigned long irqs;
 	struct cpu *c = this_cpu();
 
 	if (!t)
@@ -135,12 +148,12 @@ thread_create(const char *name, void (*fn)(void *), void *arg)
 	t->entry = fn;
 	t->arg = arg;
 	arch_context_init(t);
-	flags = arch_irq_save();
+	irqs = arch_irq_save();
 	raw_spin_lock(&c->lock);
 	sched_enqueue_locked(c, t);
 	timer_program_locked(c);
 	raw_spin_unlock(&c->lock);
-	arch_irq_restore(flags);
+	arch_irq_restore(irqs);
 	return t;
 }
 
@@ -150,6 +163,7 @@ thread_free(struct thread *t)
 	/* On another CPU the thread may still be leaving its stack. */
 	while (__atomic_load_n(&t->on_cpu, __ATOMIC_ACQUIRE))
 		arch_cpu_relax();
+	arch_thread_release_state(t);
 	kstack_free(t->kstack_lo, t->kstack_hi);
 	kfree(t->fpu_alloc);
 	kfree(t);

@@ -3,6 +3,7 @@
  * that go with each thread. */
 #include <keel/arch_context.h>
 #include <keel/fpu.h>
+#include <keel/percpu.h>
 #include <keel/thread.h>
 
 /* The frame arch_context_switch pops for a thread that never ran:
@@ -26,14 +27,37 @@ arch_context_init(struct thread *t)
 	t->saved_rsp = (uint64_t)f;
 }
 
+/*
+ * Kernel code never touches the FPU (it is built -mgeneral-regs-only), so
+ * the registers keep the state of the last thread that owns an FPU area
+ * while threads without one run: that state is saved only when a thread
+ * with its own area comes next. Likewise the FS base is written only when
+ * the next thread's differs from what the CPU holds; t->fs_base is kept
+ * current by thread_set_fs_base(), so nothing needs reading back.
+ */
 void
 arch_switch_state(struct thread *prev, struct thread *next)
 {
-	if (prev->fpu_state)
-		fpu_save(prev->fpu_state);
-	if (next->fpu_state)
+	struct cpu *c = this_cpu();
+
+	(void)prev;
+	if (next->fpu_state && c->fpu_owner != next) {
+		if (c->fpu_owner)
+			fpu_save(c->fpu_owner->fpu_state);
 		fpu_restore(next->fpu_state);
-	prev->fs_base = arch_get_fs_base();
-	if (next->fs_base != prev->fs_base)
+		c->fpu_owner = next;
+	}
+	if (next->fs_base != c->fs_base_loaded) {
 		arch_set_fs_base(next->fs_base);
+		c->fs_base_loaded = next->fs_base;
+	}
+}
+
+void
+arch_thread_release_state(struct thread *t)
+{
+	struct cpu *c = this_cpu();
+
+	if (c->fpu_owner == t)
+		c->fpu_owner = NULL;
 }

@@ -10,9 +10,13 @@ struct thread;
 void
 arch_context_init(struct thread *t);
 
-/* Saves prev's FPU state and FS base, loads next's. Interrupts off. */
+/* Gives the CPU next's FPU state and FS base (see context.c for when the
+ * previous owner's state is saved). Interrupts off. */
 void
 arch_switch_state(struct thread *prev, struct thread *next);
+/* Forgets @t as this CPU's FPU owner; before freeing it. */
+void
+arch_thread_release_state(struct thread *t);
 
 /* Switches stacks; returns (in the resumed thread) the thread it came
  * from. Interrupts off, the CPU's scheduler lock held. */

@@ -25,6 +25,8 @@ struct cpu {
 	uint64_t nr_switches;
 	uint64_t armed_ns;		/* LAPIC deadline programmed, 0: none */
 	uint64_t nr_timer_irqs;		/* LAPIC timer interrupts taken */
+	struct thread *fpu_owner;	/* whose state the FPU registers hold */
+	uint64_t fs_base_loaded;	/* FS base the CPU holds */
 };
 
 #ifdef KEEL_HOST_TEST

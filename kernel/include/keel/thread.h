@@ -38,18 +38,32 @@ struct thread {
 	int exit_code;
 	bool detached;
 	struct waitq joiners;		/* woken at exit */
-	void *fpu_state;		/* XSAVE area (aligned) */
+	void *fpu_state;		/* XSAVE area (aligned), or NULL */
 	void *fpu_alloc;		/* what kmalloc returned for it */
-	uint64_t fs_base;
+	uint64_t fs_base;		/* what FS holds while it runs */
 	uint64_t runtime_ns;		/* CPU time used */
 	uint64_t switched_in_ns;
 	struct lockdep_held held;	/* locks held, for the debug checks */
 };
 
-/* Creates a READY thread running @fn(@arg). Returns it or ERR_PTR(-ENOMEM).
- * May sleep (allocates). */
+/* Thread flags. */
+#define THREAD_USES_FPU	(1u << 0)	/* has FPU/SSE/AVX state to keep */
+
+/* Creates a READY thread running @fn(@arg). Kernel threads never touch the
+ * FPU; application threads (and tests that use vector registers) pass
+ * THREAD_USES_FPU. Returns the thread or ERR_PTR(-ENOMEM). May sleep. */
 struct thread *
-thread_create(const char *name, void (*fn)(void *), void *arg);
+thread_create_flags(const char *name, void (*fn)(void *), void *arg,
+		    unsigned flags);
+static inline struct thread *
+thread_create(const char *name, void (*fn)(void *), void *arg)
+{
+	return thread_create_flags(name, fn, arg, 0);
+}
+
+/* Sets the calling thread's FS base (its TLS pointer), register and all. */
+void
+thread_set_fs_base(uint64_t base);
 
 /* Ends the calling thread with @code; a joiner receives it. */
 void
