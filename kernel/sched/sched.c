@@ -6,9 +6,13 @@
 #include <keel/arch_context.h>
 #include <keel/clock.h>
 #include <keel/errno.h>
+#include <keel/page.h>
+#include <keel/paging.h>
 #include <keel/panic.h>
 #include <keel/sched.h>
 #include "sched_internal.h"
+
+#define IDLE_STACK_SIZE	(8 * 1024)
 
 void
 preempt_disable(void)
@@ -206,6 +210,13 @@ idle_main(void *unused)
 	}
 }
 
+/* The boot CPU's idle thread; a guard page under its stack like any. */
+static struct thread idle_thread;
+static struct {
+	uint8_t guard[PAGE_SIZE];
+	uint8_t stack[IDLE_STACK_SIZE];
+} idle_stack __aligned(PAGE_SIZE);
+
 void
 sched_init(void)
 {
@@ -214,15 +225,12 @@ sched_init(void)
 
 	timer_subsystem_init();
 	thread_init_boot();
+	paging_make_guard(idle_stack.guard);
 	thread_boot.switched_in_ns = clock_monotonic_ns();
-	idle = thread_create("idle", idle_main, NULL);
-	if (IS_ERR(idle))
-		panic("cannot create the idle thread");
-	/* thread_create queued it; idle is never on the run queue. */
-	raw_spin_lock(&c->lock);
-	runq_remove(&c->runq, &idle->rq_node);
+	/* Idle is never on the run queue: it runs when the queue is empty.
+	 * Its stack is static, so boot maps nothing for it. */
+	idle = thread_init_static(&idle_thread, "idle", idle_main,
+				  idle_stack.stack, sizeof(idle_stack.stack));
 	idle->state = THREAD_READY;
 	c->idle = idle;
-	c->need_resched = false;
-	raw_spin_unlock(&c->lock);
 }

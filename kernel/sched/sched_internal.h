@@ -15,6 +15,15 @@ thread_init_boot(void);
 void
 sched_enqueue_locked(struct cpu *c, struct thread *t);
 
+/* Sets up a never-freed thread on a static stack (the idle threads). */
+struct thread *
+thread_init_static(struct thread *t, const char *name, void (*fn)(void *),
+		   void *stack, size_t size);
+
+/* A thread set up to run @fn(@arg) but on no run queue yet. */
+struct thread *
+thread_new(const char *name, void (*fn)(void *), void *arg, unsigned flags);
+
 /* Frees a DEAD thread that no CPU runs any more. */
 void
 thread_free(struct thread *t);

@@ -136,18 +136,47 @@ thread_alloc(const char *name, unsigned flags)
 }
 
 struct thread *
-thread_create_flags(const char *name, void (*fn)(void *), void *arg,
-		    unsigned flags)
+thread_init_static(struct thread *t, const char *name, void (*fn)(void *),
+		   void *stack, size_t size)
+{
+	thread_set_name(t, name);
+	t->tid = __atomic_fetch_add(&next_tid, 1, __ATOMIC_RELAXED);
+	t->kstack_lo = (uint64_t)stack;
+	t->kstack_hi = (uint64_t)stack + size;
+	list_init(&t->rq_node);
+	list_init(&t->wait_node);
+	waitq_init(&t->joiners, "thread joiners");
+	timer_init(&t->wake_timer, thread_wake_timeout, t);
+	t->entry = fn;
+	t->cpu = this_cpu();
+	arch_context_init(t);
+	return t;
+}
+
+struct thread *
+thread_new(const char *name, void (*fn)(void *), void *arg, unsigned flags)
 {
 	struct thread *t = thread_alloc(name, flags);
-	unsigned long irqs;
-	struct cpu *c = this_cpu();
 
 	if (!t)
 		return ERR_PTR(-ENOMEM);
 	t->entry = fn;
 	t->arg = arg;
+	t->cpu = this_cpu();
 	arch_context_init(t);
+	return t;
+}
+
+struct thread *
+thread_create_flags(const char *name, void (*fn)(void *), void *arg,
+		    unsigned flags)
+{
+	struct thread *t = thread_new(name, fn, arg, flags);
+	unsigned long irqs;
+	struct cpu *c = this_cpu();
+
+	if (IS_ERR(t))
+		return t;
 	irqs = arch_irq_save();
 	raw_spin_lock(&c->lock);
 	sched_enqueue_locked(c, t);

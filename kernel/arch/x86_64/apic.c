@@ -50,6 +50,7 @@ static struct {
 	bool tsc_deadline;
 	volatile uint32_t *mmio;
 	uint64_t ticks_per_ms;		/* count-down mode rate */
+	uint64_t measure_start_ns;	/* when the rate count-down began */
 } apic;
 
 static uint32_t
@@ -86,27 +87,44 @@ pic_disable(void)
 	outb(PIC2_DATA, PIC_MASK_ALL);
 }
 
-/* Count-down mode: how many timer ticks pass per millisecond. Register
- * accesses are slow under emulation, so the clock is read on both sides of
- * each and the window taken between the midpoints; the margin added in
+/* Starts the count-down from its maximum, masked; apic_timer_measure()
+ * reads how far it got. The clock is read on both sides of each register
+ * access (slow under emulation) and the midpoints taken. */
+static void
+apic_timer_measure_start(void)
+{
+	uint64_t before;
+
+	apic_write(APIC_TIMER_DIVIDE, TIMER_DIVIDE_BY_1);
+	apic_write(APIC_LVT_TIMER, LVT_MASKED | IRQ_VECTOR_TIMER);
+	before = clock_monotonic_ns();
+	apic_write(APIC_TIMER_INIT, APIC_TIMER_MAX_COUNT);
+	apic.measure_start_ns = (before + clock_monotonic_ns()) / 2;
+}
+
+/* Count-down mode: ticks per millisecond, over the time since the count
+ * started at apic_init() -- so boot does not wait for it -- or over a
+ * fresh window if the count ran out. The margin added in
  * apic_timer_arm() covers what error remains. */
 static void
 apic_timer_measure(void)
 {
-	uint64_t t0a, t0b, t1a, t1b, span;
+	uint64_t before, now, span;
 	uint32_t left;
 
-	apic_write(APIC_TIMER_DIVIDE, TIMER_DIVIDE_BY_1);
-	apic_write(APIC_LVT_TIMER, LVT_MASKED | IRQ_VECTOR_TIMER);
-	t0a = clock_monotonic_ns();
-	apic_write(APIC_TIMER_INIT, APIC_TIMER_MAX_COUNT);
-	t0b = clock_monotonic_ns();
-	clock_delay_ns(APIC_CAL_NS);
-	t1a = clock_monotonic_ns();
-	left = apic_read(APIC_TIMER_CURRENT);
-	t1b = clock_monotonic_ns();
+	for (int tries = 0; tries < 2; tries++) {
+		if (clock_monotonic_ns() < apic.measure_start_ns + APIC_CAL_NS)
+			clock_delay_ns(apic.measure_start_ns + APIC_CAL_NS -
+				       clock_monotonic_ns());
+		before = clock_monotonic_ns();
+		left = apic_read(APIC_TIMER_CURRENT);
+		now = (before + clock_monotonic_ns()) / 2;
+		if (left != 0)
+			break;
+		apic_timer_measure_start();	/* ran out: measure afresh */
+	}
+	span = now - apic.measure_start_ns;
 	apic_write(APIC_TIMER_INIT, 0);
-	span = (t1a + t1b) / 2 - (t0a + t0b) / 2;
 	apic.ticks_per_ms = (uint64_t)(APIC_TIMER_MAX_COUNT - left) *
 			    NSEC_PER_MSEC / span;
 	if (apic.ticks_per_ms == 0)
@@ -150,7 +168,7 @@ apic_init(void)
 	if (apic.tsc_deadline)
 		apic_write(APIC_LVT_TIMER, LVT_TIMER_TSC_DEADLINE | IRQ_VECTOR_TIMER);
 	else
-		apic_write(APIC_LVT_TIMER, LVT_MASKED | IRQ_VECTOR_TIMER);
+		apic_timer_measure_start();
 	return 0;
 }
 
