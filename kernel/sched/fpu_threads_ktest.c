@@ -7,6 +7,7 @@
 #include <keel/sched.h>
 #include <keel/string.h>
 #include <keel/thread.h>
+#include <keel/vregs_test.h>
 
 #define ISOLATION_THREADS	4
 #define ISOLATION_NS		(60 * NSEC_PER_MSEC)
@@ -28,20 +29,10 @@ struct isolation {
 static struct isolation iso[ISOLATION_THREADS];
 static uint64_t isolation_end;
 
-#define VREGS_16(m) m(0) m(1) m(2) m(3) m(4) m(5) m(6) m(7) \
-		    m(8) m(9) m(10) m(11) m(12) m(13) m(14) m(15)
-#define YMM_LOAD(n)	"vmovdqu " #n "*32(%0), %%ymm" #n "\n\t"
-#define YMM_STORE(n)	"vmovdqu %%ymm" #n ", " #n "*32(%0)\n\t"
-#define XMM_LOAD(n)	"movdqu " #n "*32(%0), %%xmm" #n "\n\t"
-#define XMM_STORE(n)	"movdqu %%xmm" #n ", " #n "*32(%0)\n\t"
-
 static void
 load_state(struct isolation *s)
 {
-	if (fpu_has_avx())
-		__asm__ __volatile__(VREGS_16(YMM_LOAD) :: "r"(s->want) : "memory");
-	else
-		__asm__ __volatile__(VREGS_16(XMM_LOAD) :: "r"(s->want) : "memory");
+	vregs_test_load(s->want, fpu_has_avx());
 	__asm__ __volatile__("ldmxcsr %0" :: "m"(s->mxcsr));
 	thread_set_fs_base(s->fs_base);
 }
@@ -52,10 +43,7 @@ state_intact(struct isolation *s)
 	uint32_t mxcsr;
 	size_t width = fpu_has_avx() ? VREG_BYTES : VREG_BYTES / 2;
 
-	if (fpu_has_avx())
-		__asm__ __volatile__(VREGS_16(YMM_STORE) :: "r"(s->got) : "memory");
-	else
-		__asm__ __volatile__(VREGS_16(XMM_STORE) :: "r"(s->got) : "memory");
+	vregs_test_store(s->got, fpu_has_avx());
 	__asm__ __volatile__("stmxcsr %0" : "=m"(mxcsr));
 	for (int r = 0; r < VREGS; r++)
 		if (memcmp(s->want[r], s->got[r], width))

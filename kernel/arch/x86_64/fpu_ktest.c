@@ -6,6 +6,7 @@
 #include <keel/ktest.h>
 #include <keel/printk.h>
 #include <keel/string.h>
+#include <keel/vregs_test.h>
 #include <keel/arch.h>
 #include "cpu.h"
 
@@ -43,22 +44,10 @@ struct vregs {
 static uint8_t areas[2][TEST_AREA_MAX] __aligned(64);
 static uint8_t clean_area[TEST_AREA_MAX] __aligned(64);
 
-#define VREGS_16(m) m(0) m(1) m(2) m(3) m(4) m(5) m(6) m(7) \
-		    m(8) m(9) m(10) m(11) m(12) m(13) m(14) m(15)
-#define YMM_LOAD(n)	"vmovdqu " #n "*32(%0), %%ymm" #n "\n\t"
-#define YMM_STORE(n)	"vmovdqu %%ymm" #n ", " #n "*32(%0)\n\t"
-#define XMM_LOAD(n)	"movdqu " #n "*32(%0), %%xmm" #n "\n\t"
-#define XMM_STORE(n)	"movdqu %%xmm" #n ", " #n "*32(%0)\n\t"
-
-/* No vector clobbers are listed: gcc rejects most of them under
- * -mgeneral-regs-only, and the kernel never keeps values there anyway. */
 static void
 vregs_load(const struct vregs *r)
 {
-	if (fpu_has_avx())
-		__asm__ __volatile__(VREGS_16(YMM_LOAD) :: "r"(r->v) : "memory");
-	else
-		__asm__ __volatile__(VREGS_16(XMM_LOAD) :: "r"(r->v) : "memory");
+	vregs_test_load(r->v, fpu_has_avx());
 	__asm__ __volatile__("fninit\n\tfldcw %0\n\tfldl %1\n\tfldl %2\n\t"
 			     "ldmxcsr %3"
 			     :: "m"(r->fcw), "m"(r->st1), "m"(r->st0),
@@ -70,10 +59,7 @@ static void
 vregs_store(struct vregs *r)
 {
 	memset(r, 0, sizeof(*r));
-	if (fpu_has_avx())
-		__asm__ __volatile__(VREGS_16(YMM_STORE) :: "r"(r->v) : "memory");
-	else
-		__asm__ __volatile__(VREGS_16(XMM_STORE) :: "r"(r->v) : "memory");
+	vregs_test_store(r->v, fpu_has_avx());
 	__asm__ __volatile__("fnstcw %0\n\tstmxcsr %1\n\tfstl %2\n\t"
 			     "fxch\n\tfstl %3\n\tfxch"
 			     : "=m"(r->fcw), "=m"(r->mxcsr), "=m"(r->st0),
