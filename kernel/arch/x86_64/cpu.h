@@ -65,7 +65,7 @@ cpuid(uint32_t leaf, uint32_t sub, uint32_t *a, uint32_t *b, uint32_t *c,
 			     : "a"(leaf), "c"(sub));
 }
 
-/* Saved by the interrupt stubs (isr.S), in push order reversed. */
+/* Saved by the interrupt entry code (isr.S), in push order reversed. */
 struct trap_frame {
 	uint64_t r15, r14, r13, r12, r11, r10, r9, r8;
 	uint64_t rbp, rdi, rsi, rdx, rcx, rbx, rax;

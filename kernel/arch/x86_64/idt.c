@@ -1,11 +1,11 @@
-/* The IDT: every one of the 256 vectors points at its stub in isr.S and runs
+/* The IDT: every one of the 256 vectors points at its entry in isr.S and runs
  * on an IST stack (exceptions, NMI, double fault and machine check each on
  * their own), so nothing is ever pushed onto the application's stack. */
 #include <keel/irq.h>
 #include "cpu.h"
 
 #define IDT_VECTORS		256
-#define ISR_STUB_SIZE		16
+#define ISR_ENTRY_SIZE		16
 #define GATE_INTERRUPT		0x8e	/* P, DPL0, 64-bit interrupt gate */
 #define VEC_NMI			2
 #define VEC_DOUBLE_FAULT	8
@@ -27,7 +27,7 @@ struct idt_ptr {
 	uint64_t base;
 } __packed;
 
-extern char isr_stubs[];
+extern char isr_entries[];
 static struct idt_gate idt[IDT_VECTORS] __aligned(16);
 
 static int
@@ -48,7 +48,7 @@ idt_init(void)
 	struct idt_ptr p = { sizeof(idt) - 1, (uint64_t)idt };
 
 	for (int v = 0; v < IDT_VECTORS; v++) {
-		uint64_t addr = (uint64_t)isr_stubs + (uint64_t)v * ISR_STUB_SIZE;
+		uint64_t addr = (uint64_t)isr_entries + (uint64_t)v * ISR_ENTRY_SIZE;
 
 		idt[v].offset_lo = addr & 0xffff;
 		idt[v].selector = SEL_KERNEL_CODE;

@@ -1,20 +1,20 @@
-/* Interrupt and exception entry: 256 fixed-size stubs that push a vector
+/* Interrupt and exception entry: 256 fixed-size entry points that push a vector
  * (and a zero where the CPU pushes no error code), then one common path that
  * saves the registers as a struct trap_frame, moves it to the thread's
  * kernel stack and calls trap_dispatch(). */
 
-#define ISR_STUB_ALIGN 16
+#define ISR_ENTRY_ALIGN 16
 /* Vectors for which the CPU pushes an error code. */
 #define HAS_ERR(v) ((v) == 8 || ((v) >= 10 && (v) <= 14) || (v) == 17 || \
 		    (v) == 21 || (v) == 29 || (v) == 30)
 
 	.text
-	.balign ISR_STUB_ALIGN
-	.globl	isr_stubs
-isr_stubs:
+	.balign ISR_ENTRY_ALIGN
+	.globl	isr_entries
+isr_entries:
 	vec = 0
 	.rept	256
-	.balign	ISR_STUB_ALIGN
+	.balign	ISR_ENTRY_ALIGN
 	.if	HAS_ERR(vec) == 0
 	pushq	$0
 	.endif
