@@ -25,7 +25,7 @@ KERNEL_CFLAGS	:= -std=gnu11 -Wall -Wextra -Werror -O2 -g $(KERNEL_DEFINES) \
 		   -fno-omit-frame-pointer -fno-strict-aliasing \
 		   -fno-asynchronous-unwind-tables -fcf-protection=none \
 		   -nostdinc -isystem $(shell $(CC) -print-file-name=include) \
-		   -Ikernel/include -MMD -MP
+		   -Ikernel/include -I$(BUILD)/gen -MMD -MP
 KERNEL_ASFLAGS	:= -D__ASSEMBLY__ -Ikernel/include -MMD -MP -g
 KERNEL_LDFLAGS	:= -nostdlib -static -z max-page-size=4096 -z noexecstack \
 		   --no-warn-rwx-segments -T kernel/arch/x86_64/linker.ld
@@ -43,6 +43,13 @@ deps:
 
 # Objects depend on the Makefile too: a change of flags rebuilds them.
 $(KERNEL_OBJS): Makefile
+
+# Linux system-call names, generated from the build host's UAPI header.
+SYSCALL_UAPI	:= /usr/include/x86_64-linux-gnu/asm/unistd_64.h
+$(BUILD)/gen/syscall_names.h: $(SYSCALL_UAPI) scripts/gen_syscall_names.py
+	@mkdir -p $(dir $@)
+	$(PYTHON) scripts/gen_syscall_names.py $< > $@.tmp && mv $@.tmp $@
+$(BUILD)/kernel/syscall/table.o: $(BUILD)/gen/syscall_names.h
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)

@@ -17,6 +17,7 @@
 #include <keel/random.h>
 #include <keel/sched.h>
 #include <keel/serial.h>
+#include <keel/syscall.h>
 
 #define BOOT_MAX_PHASES		12
 #define NOT_RUNNABLE_STATUS	127	/* as a shell says of a program */
@@ -139,6 +140,7 @@ kmain(uint32_t protocol, uint64_t info_phys)
 		boot_fail("%s", "no local APIC");
 	boot_phase("apic");
 	sched_init();
+	syscall_init(cmdline.strace);
 	boot_phase("sched");
 	boot_report();
 	boot_run();

@@ -86,6 +86,7 @@ sched_switch_locked(struct cpu *c)
 	next->state = THREAD_RUNNING;
 	next->on_cpu = true;
 	c->current = next;
+	c->kernel_stack_top = next->kstack_hi;
 	c->nr_switches++;
 	timer_program_locked(c);
 	arch_switch_state(prev, next);

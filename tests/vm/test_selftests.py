@@ -10,7 +10,7 @@ from conftest import PANIC, explain
 from imgbuild import qemu
 
 SUITES = ["pmm", "heap", "paging", "clock", "timer", "threads", "sync",
-          "fpu", "fpu_threads", "all"]
+          "fpu", "fpu_threads", "syscall", "all"]
 SELFTEST_TIMEOUT = 120
 PANIC_STATUS = 125
 FRAME = re.compile(
@@ -109,3 +109,14 @@ def test_debug_check_panics(boot, suite, message):
     assert re.search(r"keel: panic: " + message, r.output), explain(r)
     assert "backtrace:" in r.output, explain(r)
     assert r.exit.kind == qemu.STATUS and r.status == PANIC_STATUS, explain(r)
+
+
+def test_strace_prints_calls_and_names_unimplemented_once(boot):
+    r = boot("--strace --test=syscall", timeout=SELFTEST_TIMEOUT)
+    assert r.exit.kind == qemu.STATUS and r.status == 0, explain(r)
+    assert re.search(r"^\[\d+\] getpid\(\) = 1$", r.output, re.M), explain(r)
+    assert re.search(r"^\[\d+\] write\(1, 0x10, 8\) = -14$", r.output,
+                     re.M), explain(r)
+    named = re.findall(r"system call mmap \(9\) is not implemented",
+                       r.output)
+    assert len(named) == 1, explain(r)

@@ -8,3 +8,4 @@ KERNEL_SRCS += kernel/arch/x86_64/power.c
 KERNEL_SRCS += kernel/arch/x86_64/pit.c kernel/arch/x86_64/tsc.c kernel/arch/x86_64/kvmclock.c kernel/arch/x86_64/rtc.c kernel/arch/x86_64/apic.c
 KERNEL_SRCS += kernel/arch/x86_64/switch.S kernel/arch/x86_64/context.c
 KERNEL_SRCS += kernel/arch/x86_64/fpu.c kernel/arch/x86_64/fpu_ktest.c
+KERNEL_SRCS += kernel/arch/x86_64/uaccess.c kernel/arch/x86_64/syscall_entry.S kernel/arch/x86_64/syscall_msr.c

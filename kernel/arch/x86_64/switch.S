@@ -34,3 +34,16 @@ arch_thread_trampoline:
 	movq	%rax, %rdi
 	call	thread_start
 	ud2
+
+/* void arch_run_on_stack(void (*fn)(void *), void *arg, uint64_t top)
+ * Runs fn(arg) on another stack, the way application code runs: the
+ * thread's kernel stack is left empty for system calls and interrupts.
+ * Never returns; fn ends the thread. */
+	.globl	arch_run_on_stack
+arch_run_on_stack:
+	movq	%rdx, %rsp
+	xorl	%ebp, %ebp
+	movq	%rdi, %rax
+	movq	%rsi, %rdi
+	call	*%rax
+	ud2

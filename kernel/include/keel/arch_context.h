@@ -23,6 +23,12 @@ arch_thread_release_state(struct thread *t);
 struct thread *
 arch_context_switch(struct thread *prev, struct thread *next);
 
+/* Runs @fn(@arg) on the stack ending at @top (16-byte aligned), leaving
+ * the thread's kernel stack empty, as while application code runs. @fn
+ * must end the thread; this never returns. */
+void
+arch_run_on_stack(void (*fn)(void *), void *arg, uint64_t top) __noreturn;
+
 /* Points GS at this CPU's struct cpu. */
 void
 arch_set_gs_base(uint64_t base);

@@ -4,6 +4,7 @@
 #ifndef KEEL_PERCPU_H
 #define KEEL_PERCPU_H
 
+#include <keel/percpu_offsets.h>
 #include <keel/runq.h>
 #include <keel/spinlock_raw.h>
 #include <keel/timerq.h>
@@ -13,6 +14,8 @@ struct thread;
 struct cpu {
 	struct cpu *self;		/* gs:0, see this_cpu() */
 	struct thread *current;		/* running thread */
+	uint64_t kernel_stack_top;	/* current's, for syscall entry */
+	uint64_t syscall_user_rsp;	/* scratch for syscall entry */
 	int preempt_count;		/* spinlocks held; no preemption if > 0 */
 	int irq_depth;			/* > 0 inside an interrupt handler */
 	bool need_resched;		/* switch at the next safe point */

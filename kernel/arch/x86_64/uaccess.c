@@ -1,0 +1,53 @@
+/* Copies to and from application memory, byte by byte through one
+ * faultable instruction pair each way: a fault at either resumes at the
+ * fixup, which ends the copy with -EFAULT (see extable.c). */
+#include <keel/errno.h>
+#include <keel/uaccess.h>
+
+#define EXTABLE_ENTRY(insn, fixup) \
+	".pushsection .extable, \"a\"\n\t.balign 8\n\t" \
+	".quad " #insn ", " #fixup "\n\t.popsection\n\t"
+
+/* Copies @len bytes; returns the number left uncopied (0 on success). The
+ * faulting side may be either: the caller checked which is the user's. */
+static size_t
+uaccess_copy(void *dst, const void *src, size_t len)
+{
+	__asm__ __volatile__(
+		"1:\trep movsb\n"
+		"2:\n\t"
+		EXTABLE_ENTRY(1b, 2b)
+		: "+D"(dst), "+S"(src), "+c"(len)
+		:
+		: "memory");
+	return len;
+}
+
+int
+copy_from_user(void *dst, const void __user *src, size_t len)
+{
+	if (!user_range_ok((uint64_t)src, len))
+		return -EFAULT;
+	return uaccess_copy(dst, src, len) ? -EFAULT : 0;
+}
+
+int
+copy_to_user(void __user *dst, const void *src, size_t len)
+{
+	if (!user_range_ok((uint64_t)dst, len))
+		return -EFAULT;
+	return uaccess_copy(dst, src, len) ? -EFAULT : 0;
+}
+
+long
+strncpy_from_user(char *dst, const char __user *src, size_t max)
+{
+	for (size_t i = 0; i < max; i++) {
+		if (!user_range_ok((uint64_t)src + i, 1) ||
+		    uaccess_copy(&dst[i], &src[i], 1))
+			return -EFAULT;
+		if (dst[i] == '\0')
+			return (long)i;
+	}
+	return -ENAMETOOLONG;
+}
