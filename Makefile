@@ -34,7 +34,7 @@ KERNEL_OBJS	:= $(patsubst %.c,$(BUILD)/%.o,$(filter %.c,$(KERNEL_SRCS))) \
 		   $(patsubst %.S,$(BUILD)/%.o,$(filter %.S,$(KERNEL_SRCS)))
 
 .PHONY: all deps kernel run test unit-test vm-test tools-test bench \
-	grubdisk clean
+	grubdisk clean fuzz-test
 all: deps kernel
 kernel: $(KERNEL)
 
@@ -111,7 +111,37 @@ vm-test: deps kernel
 tools-test: deps kernel
 	$(PYTHON) tests/run_suites.py pytest tests/tools
 
-test: deps kernel $(UNIT_BINS)
+# --- fuzzing -------------------------------------------------------------
+# libFuzzer targets for the ELF and cpio parsers, seeded from real tools
+# (tests/fuzz/seeds.sh) and run FUZZ_TIME seconds each by `make test`. The
+# fuzzers' chatter goes to build/fuzz/*.log; a crash prints it and fails.
+FUZZ_CC		:= clang
+FUZZ_CFLAGS	:= -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined \
+		   -fno-sanitize-recover=all -DKEEL_HOST_TEST -Ikernel/include
+FUZZ_TIME	?= 15
+FUZZ_DIR	:= $(BUILD)/fuzz
+FUZZ_SRCS_elf	:= kernel/exec/elf_parse.c kernel/exec/elf_format.h \
+		   kernel/include/keel/elf.h
+FUZZ_SRCS_cpio	:= kernel/exec/cpio.c kernel/include/keel/cpio.h
+
+$(FUZZ_DIR)/fuzz_%: tests/fuzz/fuzz_%.c $$(FUZZ_SRCS_$$*)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(filter %.c,$(FUZZ_SRCS_$*))
+
+fuzz-test: deps $(FUZZ_DIR)/fuzz_elf $(FUZZ_DIR)/fuzz_cpio
+	tests/fuzz/seeds.sh $(FUZZ_DIR)
+	@for t in elf cpio; do \
+		echo "fuzz_$$t: $(FUZZ_TIME)s"; \
+		$(FUZZ_DIR)/fuzz_$$t -max_total_time=$(FUZZ_TIME) \
+			-rss_limit_mb=2048 -max_len=65536 -print_final_stats=1 \
+			-artifact_prefix=$(FUZZ_DIR)/crash_$$t- \
+			$(FUZZ_DIR)/corpus_$$t > $(FUZZ_DIR)/fuzz_$$t.log 2>&1 \
+		|| { tail -n 60 $(FUZZ_DIR)/fuzz_$$t.log; exit 1; }; \
+		grep -h 'stat::number_of_executed_units' \
+			$(FUZZ_DIR)/fuzz_$$t.log; \
+	done
+
+test: deps kernel fuzz-test $(UNIT_BINS)
 	$(PYTHON) tests/run_suites.py all --unit $(UNIT_BINS) --pytest tests/vm tests/tools
 
 bench: deps kernel

@@ -5,5 +5,6 @@ include kernel/lib/sources.mk
 include kernel/mm/sources.mk
 include kernel/drivers/sources.mk
 include kernel/sched/sources.mk
+include kernel/exec/sources.mk
 include kernel/test/sources.mk
 KERNEL_SRCS += kernel/main.c

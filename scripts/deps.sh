@@ -10,6 +10,8 @@ PACKAGES=(
 	e2fsprogs                    # mke2fs -d, e2fsck
 	python3 python3-pytest python3-yaml
 	musl-tools                   # apps built with musl-gcc
+	cpio                         # initrd archives, cpio unit tests
+	clang libclang-rt-14-dev     # libFuzzer targets (make fuzz-test)
 )
 
 missing=()

@@ -18,3 +18,7 @@ UNIT_TESTS += test_timerq
 UNIT_SRCS_test_timerq := kernel/sched/timerq.c
 UNIT_TESTS += test_runq
 UNIT_SRCS_test_runq := kernel/sched/runq.c
+UNIT_TESTS += test_elf
+UNIT_SRCS_test_elf := kernel/exec/elf_parse.c
+UNIT_TESTS += test_cpio
+UNIT_SRCS_test_cpio := kernel/exec/cpio.c
