@@ -147,6 +147,7 @@ test: deps kernel fuzz-test $(UNIT_BINS)
 bench: deps kernel
 	$(PYTHON) bench/boot/bench_boot.py
 	$(PYTHON) bench/sched/bench_sched.py
+	$(PYTHON) bench/linux_guest/bench_linux_boot.py
 
 clean:
 	rm -rf $(BUILD)

@@ -8,6 +8,7 @@
 #include <keel/clock.h>
 #include <keel/cmdline.h>
 #include <keel/errno.h>
+#include <keel/exec.h>
 #include <keel/fpu.h>
 #include <keel/ktest.h>
 #include <keel/mm.h>
@@ -16,11 +17,11 @@
 #include <keel/printk.h>
 #include <keel/random.h>
 #include <keel/sched.h>
+#include <keel/thread.h>
 #include <keel/serial.h>
 #include <keel/syscall.h>
 
 #define BOOT_MAX_PHASES		12
-#define NOT_RUNNABLE_STATUS	127	/* as a shell says of a program */
 
 extern uint64_t boot_tsc_start;	/* boot.S: TSC at the first instruction */
 
@@ -96,6 +97,25 @@ boot_parse_cmdline(void)
 		boot_fail("%s", err);
 }
 
+/* Runs the program named on the command line; the boot thread then waits
+ * for the program's first thread, whose exit ends the application (a call
+ * to exit_group ends it from wherever it is made). */
+static __noreturn void
+boot_run_program(void)
+{
+	static char *envp[CMDLINE_MAX_ENV + 1];
+	int status;
+
+	for (int i = 0; i < cmdline.nenv; i++)
+		envp[i] = (char *)cmdline.env[i];
+	status = exec_start(cmdline.argv, envp);
+
+	if (status != 0)
+		arch_power_off(status);
+	thread_join(exec_main_thread, &status, WAIT_FOREVER);
+	arch_power_off(status);
+}
+
 static __noreturn void
 boot_run(void)
 {
@@ -108,9 +128,7 @@ boot_run(void)
 	}
 	if (cmdline.argc == 0)
 		arch_power_off(0);
-	printk("keel: error: cannot run %s: loading programs is not "
-	       "supported by this kernel yet\n", cmdline.argv[0]);
-	arch_power_off(NOT_RUNNABLE_STATUS);
+	boot_run_program();
 }
 
 static __noreturn void

@@ -6,5 +6,6 @@ include kernel/mm/sources.mk
 include kernel/drivers/sources.mk
 include kernel/sched/sources.mk
 include kernel/exec/sources.mk
+include kernel/syscall/sources.mk
 include kernel/test/sources.mk
 KERNEL_SRCS += kernel/main.c

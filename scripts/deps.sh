@@ -5,6 +5,7 @@ set -euo pipefail
 
 PACKAGES=(
 	gcc make binutils            # kernel build
+	linux-libc-dev               # asm/unistd_64.h: system-call names
 	qemu-system-x86 qemu-utils   # boot and image formats
 	grub-pc-bin grub-common      # GRUB2 i386-pc for the multiboot2 disk
 	e2fsprogs                    # mke2fs -d, e2fsck

@@ -47,3 +47,27 @@ sys_exit_group(const struct syscall_args *args)
 {
 	arch_power_off((int)(args->a[0] & EXIT_STATUS_MASK));
 }
+
+long
+sys_gettid(const struct syscall_args *args)
+{
+	(void)args;
+	return thread_current()->linux_tid;
+}
+
+/* Remembers where to clear (and futex-wake, once futexes exist) the
+ * thread id at exit; returns the caller's id. */
+long
+sys_set_tid_address(const struct syscall_args *args)
+{
+	struct thread *t = thread_current();
+
+	t->clear_child_tid = args->a[0];
+	return t->linux_tid;
+}
+
+long
+sys_exit(const struct syscall_args *args)
+{
+	thread_exit((int)(args->a[0] & EXIT_STATUS_MASK));
+}

@@ -63,7 +63,11 @@ static void
 strace_call(uint64_t nr, const struct syscall_args *args, const char *kinds,
 	    long ret)
 {
-	printk("[%d] %s(", thread_current()->tid, syscall_name(nr));
+	struct thread *t = thread_current();
+
+	/* Application threads by the id they know themselves by. */
+	printk("[%d] %s(", t->linux_tid ? t->linux_tid : t->tid,
+	       syscall_name(nr));
 	for (int i = 0; kinds && kinds[i]; i++) {
 		if (i)
 			printk(", ");

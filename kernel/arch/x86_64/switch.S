@@ -47,3 +47,24 @@ arch_run_on_stack:
 	movq	%rsi, %rdi
 	call	*%rax
 	ud2
+
+/* void arch_enter_app(uint64_t entry, uint64_t sp) -- see arch_context.h */
+	.globl	arch_enter_app
+arch_enter_app:
+	movq	%rsi, %rsp
+	movq	%rdi, %r11
+	xorl	%eax, %eax
+	xorl	%ebx, %ebx
+	xorl	%ecx, %ecx
+	xorl	%edx, %edx
+	xorl	%esi, %esi
+	xorl	%edi, %edi
+	xorl	%ebp, %ebp
+	xorl	%r8d, %r8d
+	xorl	%r9d, %r9d
+	xorl	%r10d, %r10d
+	xorl	%r12d, %r12d
+	xorl	%r13d, %r13d
+	xorl	%r14d, %r14d
+	xorl	%r15d, %r15d
+	jmp	*%r11

@@ -29,6 +29,12 @@ arch_context_switch(struct thread *prev, struct thread *next);
 void
 arch_run_on_stack(void (*fn)(void *), void *arg, uint64_t top) __noreturn;
 
+/* Starts application code at @entry with rsp = @sp and every other
+ * register zero (rdx = 0: no exit handler for the C library to register),
+ * as Linux starts a program. Never returns. */
+void
+arch_enter_app(uint64_t entry, uint64_t sp) __noreturn;
+
 /* Points GS at this CPU's struct cpu. */
 void
 arch_set_gs_base(uint64_t base);

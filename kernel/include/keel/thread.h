@@ -24,6 +24,8 @@ struct thread {
 	uint64_t saved_rsp;		/* first: switch.S saves rsp here */
 	char name[THREAD_NAME_MAX];
 	int tid;
+	int linux_tid;			/* application threads: gettid() */
+	uint64_t clear_child_tid;	/* set_tid_address(), app pointer */
 	enum thread_state state;
 	struct cpu *cpu;		/* the CPU whose queues it is on */
 	bool on_cpu;			/* still running on its stack */

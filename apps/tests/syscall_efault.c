@@ -1,0 +1,54 @@
+/* Every implemented system call that takes a pointer, given an unmapped
+ * one, must fail with EFAULT and leave the kernel running. Prints KTAP
+ * and exits with the number of failed cases. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdio.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#define BAD	((void *)16)	/* page 0: never mapped */
+
+struct efault_case {
+	const char *name;
+	long nr;
+	long a0, a1, a2;
+};
+
+static const struct efault_case cases[] = {
+	{ "write", SYS_write, 1, (long)BAD, 8 },
+	{ "writev", SYS_writev, 1, (long)BAD, 1 },
+	{ "uname", SYS_uname, (long)BAD, 0, 0 },
+	{ "clock_gettime", SYS_clock_gettime, CLOCK_MONOTONIC, (long)BAD, 0 },
+	{ "clock_getres", SYS_clock_getres, CLOCK_MONOTONIC, (long)BAD, 0 },
+	{ "gettimeofday", SYS_gettimeofday, (long)BAD, 0, 0 },
+	{ "time", SYS_time, (long)BAD, 0, 0 },
+	{ "nanosleep", SYS_nanosleep, (long)BAD, 0, 0 },
+	{ "clock_nanosleep", SYS_clock_nanosleep, CLOCK_MONOTONIC, 0, (long)BAD },
+	{ "getrandom", SYS_getrandom, (long)BAD, 16, 0 },
+	{ "arch_prctl_get_fs", SYS_arch_prctl, 0x1003, (long)BAD, 0 },
+	{ "ioctl_tcgets", SYS_ioctl, 1, 0x5401, (long)BAD },
+	{ "ioctl_tiocgwinsz", SYS_ioctl, 1, 0x5413, (long)BAD },
+};
+
+int
+main(void)
+{
+	int n = sizeof(cases) / sizeof(cases[0]), failed = 0;
+
+	printf("KTAP version 1\n1..%d\n", n);
+	for (int i = 0; i < n; i++) {
+		const struct efault_case *c = &cases[i];
+		long r = syscall(c->nr, c->a0, c->a1, c->a2);
+		int ok = r == -1 && errno == EFAULT;
+
+		printf("%s %d %s", ok ? "ok" : "not ok", i + 1, c->name);
+		if (!ok)
+			printf(" # returned %ld, errno %d", r, errno);
+		printf("\n");
+		failed += !ok;
+	}
+	printf("# %d failed\n", failed);
+	return failed;
+}

@@ -1,0 +1,144 @@
+/* The program loader: reads argv[0] from the initrd, checks it with
+ * elf_parse(), maps its segments (static executables, at their link
+ * address, and static PIEs at a random base), builds the initial stack
+ * (exec_stack.c) and starts it on the application's first thread. */
+#include <keel/arch_context.h>
+#include <keel/elf.h>
+#include <keel/errno.h>
+#include <keel/exec.h>
+#include <keel/heap.h>
+#include <keel/initrd.h>
+#include <keel/page.h>
+#include <keel/printk.h>
+#include <keel/random.h>
+#include <keel/string.h>
+#include <keel/thread.h>
+#include <keel/user_map.h>
+#include "elf_format.h"
+#include "exec_internal.h"
+
+/* Static PIEs go somewhere in [PIE_BASE_MIN, PIE_BASE_MIN + PIE_SPREAD). */
+#define PIE_BASE_MIN	0x0000555500000000ULL
+#define PIE_SPREAD	(1ULL << 32)
+#define LINUX_MAIN_TID	1	/* the first thread's id is the pid */
+
+struct thread *exec_main_thread;
+
+struct segment_fill {
+	const struct elf_segment *seg;
+	const uint8_t *file;
+	uint64_t bias;
+};
+
+/* Copies the file bytes that belong in the page at @page_va. */
+static void
+fill_segment_page(void *page, uint64_t page_va, void *arg)
+{
+	const struct segment_fill *f = arg;
+	uint64_t start = f->seg->vaddr + f->bias;
+	uint64_t lo = MAX(page_va, start);
+	uint64_t hi = MIN(page_va + PAGE_SIZE, start + f->seg->filesz);
+
+	if (lo < hi)
+		memcpy((uint8_t *)page + (lo - page_va),
+		       f->file + f->seg->offset + (lo - start), hi - lo);
+}
+
+static int
+load_segments(const struct elf_image *img, const void *file, uint64_t bias)
+{
+	for (unsigned i = 0; i < img->nload; i++) {
+		const struct elf_segment *s = &img->load[i];
+		struct segment_fill f = { s, file, bias };
+		uint64_t lo = ALIGN_DOWN(s->vaddr + bias, PAGE_SIZE);
+		uint64_t hi = ALIGN_UP(s->vaddr + bias + s->memsz, PAGE_SIZE);
+		int err = user_map(lo, hi - lo, s->prot, fill_segment_page, &f);
+
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+static int
+exec_fail(const char *prog, const char *why, int status)
+{
+	printk("keel: error: cannot run %s: %s\n", prog, why);
+	return status;
+}
+
+/* The application thread's first code: jump to the program. */
+static void
+app_thread_main(void *arg)
+{
+	struct exec_start_regs regs = *(struct exec_start_regs *)arg;
+
+	kfree(arg);
+	arch_enter_app(regs.entry, regs.sp);
+}
+
+static int
+exec_launch(const char *prog, uint64_t entry, uint64_t sp)
+{
+	struct exec_start_regs *regs = kmalloc(sizeof(*regs));
+	struct thread *t;
+
+	if (!regs)
+		return exec_fail(prog, "out of memory", EXEC_STATUS_NOT_EXECUTABLE);
+	regs->entry = entry;
+	regs->sp = sp;
+	t = thread_create_flags(prog, app_thread_main, regs, THREAD_USES_FPU);
+	if (IS_ERR(t)) {
+		kfree(regs);
+		return exec_fail(prog, "out of memory", EXEC_STATUS_NOT_EXECUTABLE);
+	}
+	t->linux_tid = LINUX_MAIN_TID;
+	exec_main_thread = t;
+	return 0;
+}
+
+static const char *
+open_error(int err)
+{
+	switch (err) {
+	case -ENOENT:
+		return "no such file in the initrd";
+	case -EACCES:
+		return "not a regular file";
+	case -ELOOP:
+		return "too many levels of symbolic links";
+	case -ENAMETOOLONG:
+		return "path too long";
+	}
+	return "the initrd is corrupt";
+}
+
+int
+exec_start(char *const argv[], char *const envp[])
+{
+	const char *prog = argv[0], *why = NULL;
+	struct initrd_file f;
+	struct elf_image img;
+	uint64_t bias = 0, sp;
+	int err = initrd_open(prog, &f);
+
+	if (err)
+		return exec_fail(prog, open_error(err), err == -ENOENT ?
+				 EXEC_STATUS_NOT_FOUND : EXEC_STATUS_NOT_EXECUTABLE);
+	if (elf_parse(f.data, f.size, &img, &why))
+		return exec_fail(prog, why, EXEC_STATUS_NOT_EXECUTABLE);
+	if (img.interp_len)
+		return exec_fail(prog, "dynamically linked (needs an interpreter); "
+				 "only static programs run so far",
+				 EXEC_STATUS_NOT_EXECUTABLE);
+	if (img.type == ET_DYN)
+		bias = PIE_BASE_MIN + ALIGN_DOWN(random_early_u64() % PIE_SPREAD,
+						 PAGE_SIZE) - img.lo;
+	err = load_segments(&img, f.data, bias);
+	if (!err)
+		err = exec_build_stack(&img, bias, argv, envp, &sp);
+	if (err)
+		return exec_fail(prog, err == -E2BIG ? "arguments too long" :
+				 "out of memory", EXEC_STATUS_NOT_EXECUTABLE);
+	return exec_launch(prog, img.entry + bias, sp);
+}

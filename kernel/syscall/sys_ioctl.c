@@ -1,0 +1,56 @@
+/* ioctl on the console (standard input, output and error): the terminal
+ * queries programs make to decide on line buffering and layout -- TCGETS
+ * and TIOCGWINSZ -- answered as a serial terminal would; every other
+ * request is -ENOTTY, and other descriptors are not open yet (-EBADF). */
+#include <keel/errno.h>
+#include <keel/string.h>
+#include <keel/syscall.h>
+#include <keel/uaccess.h>
+
+#define FD_CONSOLE_LAST	2
+#define TCGETS		0x5401
+#define TIOCGWINSZ	0x5413
+#define NCCS		19
+/* A cooked 8-bit terminal at 115200 baud: what stty -a shows on ttyS0. */
+#define TERM_IFLAG	0x0500		/* ICRNL | IXON */
+#define TERM_OFLAG	0x0005		/* OPOST | ONLCR */
+#define TERM_CFLAG	0x10bf		/* B115200 | CS8 | CREAD | HUPCL */
+#define TERM_LFLAG	0x8a3b		/* ISIG ICANON ECHO ECHOE ECHOK ECHOCTL ECHOKE IEXTEN */
+#define WINSZ_ROWS	24
+#define WINSZ_COLS	80
+
+struct termios_user {
+	uint32_t iflag, oflag, cflag, lflag;
+	uint8_t line;
+	uint8_t cc[NCCS];
+};
+
+struct winsize_user {
+	uint16_t rows, cols, xpixel, ypixel;
+};
+
+long
+sys_ioctl(const struct syscall_args *args)
+{
+	void __user *arg = (void __user *)args->a[2];
+	long fd = (long)args->a[0];
+
+	if (fd < 0 || fd > FD_CONSOLE_LAST)
+		return -EBADF;
+	if (args->a[1] == TCGETS) {
+		struct termios_user t;
+
+		memset(&t, 0, sizeof(t));
+		t.iflag = TERM_IFLAG;
+		t.oflag = TERM_OFLAG;
+		t.cflag = TERM_CFLAG;
+		t.lflag = TERM_LFLAG;
+		return copy_to_user(arg, &t, sizeof(t));
+	}
+	if (args->a[1] == TIOCGWINSZ) {
+		struct winsize_user w = { WINSZ_ROWS, WINSZ_COLS, 0, 0 };
+
+		return copy_to_user(arg, &w, sizeof(w));
+	}
+	return -ENOTTY;
+}

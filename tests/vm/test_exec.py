@@ -1,0 +1,97 @@
+"""Programs run from the initrd: unmodified static Linux binaries start
+with their arguments, write to the console and exit with their status;
+programs that cannot start say why and exit 127 or 126 as a shell would.
+"""
+
+import os
+import re
+import stat
+
+import pytest
+
+from conftest import explain, qemu
+import initrd
+
+NOT_FOUND, NOT_EXECUTABLE = 127, 126
+
+
+@pytest.fixture(scope="module")
+def archive(tmp_path_factory):
+    d = tmp_path_factory.mktemp("exec")
+    hello = initrd.compile_c(os.path.join(initrd.APPS_TESTS, "hello_args.c"),
+                             str(d / "hello"))
+    efault = initrd.compile_c(
+        os.path.join(initrd.APPS_TESTS, "syscall_efault.c"), str(d / "efault"))
+    with open("/usr/bin/true", "rb") as f:
+        dynamic = f.read()
+    entries = [
+        ("bin", stat.S_IFDIR | 0o755, b""),
+        initrd.regular("bin/hello", hello),
+        initrd.symlink("bin/hi", "hello"),
+        initrd.symlink("bin/loop", "loop"),
+        initrd.regular("bin/efault", efault),
+        initrd.regular("bin/script", b"#!/bin/sh\necho hi\n"),
+        initrd.regular("bin/truncated", hello[:100]),
+        initrd.regular("bin/dynamic", dynamic),
+    ]
+    path = str(d / "root.cpio")
+    initrd.write_newc(path, entries)
+    return path
+
+
+@pytest.fixture
+def run(kernel, archive):
+    def _run(cmdline, with_initrd=True):
+        b = qemu.Boot(machine="microvm", kernel=kernel, append=cmdline,
+                      initrd=archive if with_initrd else None,
+                      accel=qemu.pick_accel())
+        return qemu.run(b, 60)
+    return _run
+
+
+def test_static_musl_program_gets_arguments_and_exit_status(run):
+    r = run('/bin/hello "two words" 7')
+    assert "hello_args: argc=3 [two words] [7]" in r.output, explain(r)
+    assert r.exit.kind == qemu.STATUS and r.status == 7, explain(r)
+
+
+def test_symlink_to_program_is_followed(run):
+    r = run("/bin/hi x 0")
+    assert "hello_args: argc=3 [x] [0]" in r.output, explain(r)
+    assert r.status == 0, explain(r)
+
+
+def test_every_pointer_taking_call_returns_efault(run):
+    r = run("/bin/efault")
+    assert "KTAP version 1" in r.output, explain(r)
+    assert "not ok" not in r.output, explain(r)
+    assert r.exit.kind == qemu.STATUS and r.status == 0, explain(r)
+
+
+def test_strace_shows_the_program_calls(run):
+    r = run("--strace /bin/hello a 0")
+    assert re.search(r"^\[1\] set_tid_address\(0x[0-9a-f]+\) = 1$", r.output,
+                     re.M), explain(r)
+    assert re.search(r"^\[1\] writev\(1, ", r.output, re.M), explain(r)
+
+
+@pytest.mark.parametrize("cmdline,status,why", [
+    ("/bin/nope", NOT_FOUND, "no such file"),
+    ("/bin/script", NOT_EXECUTABLE, "not an ELF"),
+    ("/bin/truncated", NOT_EXECUTABLE, "truncated"),
+    ("/bin/dynamic", NOT_EXECUTABLE, "dynamically linked"),
+    ("/bin/loop", NOT_EXECUTABLE, "symbolic links"),
+    ("/bin", NOT_EXECUTABLE, "not a regular file"),
+])
+def test_program_that_cannot_start_says_why(run, cmdline, status, why):
+    r = run(cmdline)
+    m = re.search(r"keel: error: cannot run (\S+): (.*)$", r.output, re.M)
+    assert m and why in m.group(2), explain(r)
+    assert r.exit.kind == qemu.STATUS and r.status == status, explain(r)
+
+
+def test_program_without_initrd_is_not_found(run):
+    r = run("/bin/hello", with_initrd=False)
+    assert "keel: error: cannot run /bin/hello: no such file" in r.output, \
+        explain(r)
+    assert r.status == NOT_FOUND, explain(r)
