@@ -14,6 +14,7 @@
 #include <keel/string.h>
 #include <keel/thread.h>
 #include <keel/user_map.h>
+#include <keel/vm.h>
 #include "elf_format.h"
 #include "exec_internal.h"
 
@@ -54,9 +55,13 @@ load_segments(const struct elf_image *img, const void *file, uint64_t bias)
 		uint64_t hi = ALIGN_UP(s->vaddr + bias + s->memsz, PAGE_SIZE);
 		int err = user_map(lo, hi - lo, s->prot, fill_segment_page, &f);
 
+		if (!err)
+			err = vm_add_populated(lo, hi, s->prot);
 		if (err)
 			return err;
 	}
+	/* The heap (brk) starts after the last segment, as on Linux. */
+	vm_brk_init(img->hi + bias);
 	return 0;
 }
 

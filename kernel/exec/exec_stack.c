@@ -7,7 +7,7 @@
 #include <keel/page.h>
 #include <keel/random.h>
 #include <keel/string.h>
-#include <keel/user_map.h>
+#include <keel/vm.h>
 #include "exec_internal.h"
 
 #define STACK_SIZE		(8 * MiB(1))
@@ -117,12 +117,14 @@ exec_build_stack(const struct elf_image *img, uint64_t bias,
 	struct stack_builder b = { top, top - STACK_SIZE };
 	uint64_t rnd[RANDOM_BYTES / 8] = { random_early_u64(), random_early_u64() };
 	uint64_t aux[2 * AUXV_MAX], execfn, platform, random, *p;
-	int argc, envc, nwords, err;
+	int argc, envc, nwords;
+	long mapped;
 
-	err = user_map(b.bottom, STACK_SIZE, USER_PROT_READ | USER_PROT_WRITE,
-		       NULL, NULL);
-	if (err)
-		return err;
+	/* Pages come on first touch; the strings below are the first. */
+	mapped = vm_map_anon(b.bottom, STACK_SIZE, VM_PROT_READ | VM_PROT_WRITE,
+			     false, true);
+	if (mapped < 0)
+		return (int)mapped;
 	argc = push_strings(&b, argv, argp, STACK_WORDS_MAX);
 	envc = push_strings(&b, envp, envpp, STACK_WORDS_MAX);
 	execfn = argc > 0 ? argp[0] : 0;

@@ -14,9 +14,9 @@ prot_to_pte(unsigned prot)
 {
 	uint64_t flags = 0;
 
-	if (prot & USER_PROT_WRITE)
+	if (prot & VM_PROT_WRITE)
 		flags |= PTE_W;
-	if (!(prot & USER_PROT_EXEC))
+	if (!(prot & VM_PROT_EXEC))
 		flags |= PTE_NX;
 	return flags;
 }

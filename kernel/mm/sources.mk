@@ -5,3 +5,4 @@ KERNEL_SRCS += kernel/mm/pmm_ktest.c kernel/mm/heap_ktest.c
 KERNEL_SRCS += kernel/mm/mm_init.c
 KERNEL_SRCS += kernel/mm/paging_ktest.c
 KERNEL_SRCS += kernel/mm/kstack.c
+KERNEL_SRCS += kernel/mm/vma.c

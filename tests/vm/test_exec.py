@@ -22,6 +22,14 @@ def archive(tmp_path_factory):
                              str(d / "hello"))
     efault = initrd.compile_c(
         os.path.join(initrd.APPS_TESTS, "syscall_efault.c"), str(d / "efault"))
+    mem = os.path.join(initrd.APPS_TESTS, "mem.c")
+    mem_musl = initrd.compile_c(mem, str(d / "mem-musl"))
+    mem_glibc = initrd.compile_c(mem, str(d / "mem-glibc"), compiler="gcc")
+    hello_glibc = initrd.compile_c(
+        os.path.join(initrd.APPS_TESTS, "hello_args.c"), str(d / "hello-g"),
+        compiler="gcc")
+    segv = initrd.compile_c(os.path.join(initrd.APPS_TESTS, "segv.c"),
+                            str(d / "segv"))
     with open("/usr/bin/true", "rb") as f:
         dynamic = f.read()
     entries = [
@@ -30,6 +38,10 @@ def archive(tmp_path_factory):
         initrd.symlink("bin/hi", "hello"),
         initrd.symlink("bin/loop", "loop"),
         initrd.regular("bin/efault", efault),
+        initrd.regular("bin/mem-musl", mem_musl),
+        initrd.regular("bin/mem-glibc", mem_glibc),
+        initrd.regular("bin/hello-glibc", hello_glibc),
+        initrd.regular("bin/segv", segv),
         initrd.regular("bin/script", b"#!/bin/sh\necho hi\n"),
         initrd.regular("bin/truncated", hello[:100]),
         initrd.regular("bin/dynamic", dynamic),
@@ -66,6 +78,31 @@ def test_every_pointer_taking_call_returns_efault(run):
     assert "KTAP version 1" in r.output, explain(r)
     assert "not ok" not in r.output, explain(r)
     assert r.exit.kind == qemu.STATUS and r.status == 0, explain(r)
+
+
+@pytest.mark.parametrize("prog", ["/bin/mem-musl", "/bin/mem-glibc"])
+def test_memory_calls(run, prog):
+    r = run(prog)
+    assert "KTAP version 1" in r.output and "1..7" in r.output, explain(r)
+    assert "not ok" not in r.output, explain(r)
+    assert r.exit.kind == qemu.STATUS and r.status == 0, explain(r)
+
+
+def test_static_glibc_program_runs(run):
+    r = run("/bin/hello-glibc x 4")
+    assert "hello_args: argc=3 [x] [4]" in r.output, explain(r)
+    assert r.exit.kind == qemu.STATUS and r.status == 4, explain(r)
+
+
+def test_program_fault_ends_it_as_sigsegv(run):
+    r = run("/bin/segv")
+    assert "segv: about to fault" in r.output, explain(r)
+    assert re.search(r"keel: program killed by signal 11: page fault at rip "
+                     r"0x[0-9a-f]+, address 0$", r.output, re.M), explain(r)
+    assert "keel: panic" not in r.output, explain(r)
+    # Status 139; QEMU's exit code (status << 1 | 1) keeps 8 bits, so
+    # statuses above 127 arrive modulo 128.
+    assert r.exit.kind == qemu.STATUS and r.status == 139 % 128, explain(r)
 
 
 def test_strace_shows_the_program_calls(run):

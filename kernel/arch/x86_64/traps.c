@@ -13,8 +13,12 @@
 #include <keel/sched.h>
 #include <keel/string.h>
 #include <keel/thread.h>
+#include <keel/uaccess.h>
+#include <keel/vm.h>
 #include "cpu.h"
 
+#define VEC_DIVIDE		0
+#define VEC_INVALID_OPCODE	6
 #define VEC_NMI		2
 #define VEC_DOUBLE_FAULT	8
 #define VEC_PAGE_FAULT	14
@@ -25,6 +29,10 @@
 #define PF_RSVD		(1 << 3)
 #define PF_FETCH	(1 << 4)
 #define NR_VECTORS	256
+#define SIGILL_NR	4
+#define SIGFPE_NR	8
+#define SIGSEGV_NR	11
+#define SIGNAL_EXIT_BASE	128
 
 static const char *const exception_names[IRQ_VECTOR_BASE] = {
 	"divide error", "debug", "NMI", "breakpoint", "overflow",
@@ -162,6 +170,31 @@ trap_irq(struct trap_frame *tf)
 	sched_irq_exit();
 }
 
+/* A fault in application code: no signals are delivered yet, so the
+ * program ends as an unhandled signal would end it, with 128 + signo. */
+static __noreturn void
+trap_app_fault(struct trap_frame *tf)
+{
+	int sig = tf->vector == VEC_DIVIDE ? SIGFPE_NR :
+		  tf->vector == VEC_INVALID_OPCODE ? SIGILL_NR : SIGSEGV_NR;
+
+	printk("keel: program killed by signal %d: %s at rip %#lx", sig,
+	       exception_names[tf->vector], tf->rip);
+	if (tf->vector == VEC_PAGE_FAULT)
+		printk(", address %#lx", read_cr2());
+	printk("\n");
+	arch_power_off(SIGNAL_EXIT_BASE + sig);
+}
+
+static bool
+trap_page_fault_served(struct trap_frame *tf)
+{
+	uint64_t e = tf->error_code;
+
+	return tf->vector == VEC_PAGE_FAULT && !(e & PF_PRESENT) &&
+	       vm_handle_fault(read_cr2(), e & PF_WRITE, e & PF_FETCH);
+}
+
 void
 trap_dispatch(struct trap_frame *tf)
 {
@@ -169,7 +202,9 @@ trap_dispatch(struct trap_frame *tf)
 		trap_irq(tf);
 		return;
 	}
-	if (extable_fixup(tf))
+	if (trap_page_fault_served(tf) || extable_fixup(tf))
 		return;
+	if (tf->rip < USER_ADDR_END)
+		trap_app_fault(tf);
 	trap_fatal(tf);
 }

@@ -2,11 +2,7 @@
 #ifndef KEEL_USER_MAP_H
 #define KEEL_USER_MAP_H
 
-#include <keel/compiler.h>
-
-#define USER_PROT_READ	0x1
-#define USER_PROT_WRITE	0x2
-#define USER_PROT_EXEC	0x4
+#include <keel/vm.h>	/* VM_PROT_*, the same values as ELF_PROT_* */
 
 /* Maps [va, va + len), page-aligned, zero-filled, then passed through
  * @fill (may be NULL) page by page. Returns 0, -ENOMEM or -EEXIST. */

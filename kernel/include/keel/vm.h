@@ -1,0 +1,47 @@
+/* The application's address space: a sorted list of VM areas (start, end,
+ * protection) in the lower half, with pages allocated on first touch by
+ * the page-fault handler. One application, so one address space. */
+#ifndef KEEL_VM_H
+#define KEEL_VM_H
+
+#include <keel/compiler.h>
+
+#define VM_PROT_READ	0x1
+#define VM_PROT_WRITE	0x2
+#define VM_PROT_EXEC	0x4
+#define VM_PROT_MASK	0x7
+
+/* Maps [addr, addr+len) as anonymous zero-fill memory. @addr 0 picks a
+ * free range (top-down below the randomized mmap base); @fixed replaces
+ * whatever was there; @noreplace fails with -EEXIST instead. Returns the
+ * address or a negative errno. */
+long
+vm_map_anon(uint64_t addr, uint64_t len, unsigned prot, bool fixed,
+	    bool noreplace);
+/* Records [start, end) as mapped with @prot, for pages the loader has
+ * already put in place. Returns 0 or -ENOMEM/-EEXIST. */
+int
+vm_add_populated(uint64_t start, uint64_t end, unsigned prot);
+/* Unmaps and frees [addr, addr+len); pages outside any area are ignored. */
+int
+vm_unmap(uint64_t addr, uint64_t len);
+/* Changes the protection of [addr, addr+len); -ENOMEM if part of the range
+ * is not mapped (as Linux answers). */
+int
+vm_protect(uint64_t addr, uint64_t len, unsigned prot);
+/* Drops the pages of [addr, addr+len): the next touch reads zeros. */
+int
+vm_discard(uint64_t addr, uint64_t len);
+
+/* The program break (brk): set up by the loader, moved by brk(). */
+void
+vm_brk_init(uint64_t start);
+uint64_t
+vm_brk(uint64_t want);
+
+/* Page-fault hook: true if the fault at @addr (write if @write, fetch if
+ * @exec) was a first touch of a mapped page and has been served. */
+bool
+vm_handle_fault(uint64_t addr, bool write, bool exec);
+
+#endif

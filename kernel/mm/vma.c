@@ -1,0 +1,349 @@
+/* VM areas of the application (see keel/vm.h): a list sorted by address,
+ * split and merged as ranges are mapped, unmapped and reprotected. Pages
+ * are allocated on first touch, so even huge PROT_NONE reservations cost
+ * nothing until used. A spinlock guards the list: the page-fault handler,
+ * which runs with interrupts off, takes it too. */
+#include <keel/errno.h>
+#include <keel/heap.h>
+#include <keel/list.h>
+#include <keel/page.h>
+#include <keel/paging.h>
+#include <keel/pmm.h>
+#include <keel/random.h>
+#include <keel/spinlock.h>
+#include <keel/string.h>
+#include <keel/uaccess.h>
+#include <keel/vm.h>
+
+#define MMAP_BASE_TOP	0x00007f0000000000ULL
+#define MMAP_SPREAD	(1ULL << 36)	/* 64 GiB of placement */
+#define MMAP_LOWEST	0x0000000010000000ULL
+
+struct vma {
+	struct list_node node;
+	uint64_t start, end;
+	unsigned prot;
+};
+
+static struct {
+	struct spinlock lock;
+	struct list_node areas;
+	uint64_t mmap_base;
+	uint64_t brk_start;	/* first byte of the heap */
+	uint64_t brk_end;	/* end of its mapped pages */
+	uint64_t brk;		/* the break as the program set it */
+} vm = {
+	.lock = SPINLOCK_INIT_NAMED("vm"),
+	.areas = LIST_INIT(vm.areas),
+};
+
+static struct vma *
+vma_of(struct list_node *n)
+{
+	return list_entry(n, struct vma, node);
+}
+
+static uint64_t
+prot_pte(unsigned prot)
+{
+	return (prot & VM_PROT_WRITE ? PTE_W : 0) |
+	       (prot & VM_PROT_EXEC ? 0 : PTE_NX);
+}
+
+/* Unmaps the present pages of [start, end) and frees their frames. */
+static void
+pages_free(uint64_t start, uint64_t end)
+{
+	for (uint64_t va = start; va < end; va += PAGE_SIZE) {
+		uint64_t pa, flags;
+
+		if (paging_lookup(va, &pa, &flags) && paging_unmap_page(va) == 0)
+			pmm_free_pages(pa & PAGE_MASK, 0);
+	}
+}
+
+/* Splits the area holding @addr so that an area starts exactly there. */
+static int
+vma_split_at(uint64_t addr)
+{
+	struct list_node *n;
+
+	list_for_each(n, &vm.areas) {
+		struct vma *v = vma_of(n), *tail;
+
+		if (addr <= v->start || addr >= v->end)
+			continue;
+		tail = kmalloc(sizeof(*tail));
+		if (!tail)
+			return -ENOMEM;
+		*tail = *v;
+		tail->start = addr;
+		v->end = addr;
+		list_insert_between(&tail->node, &v->node, v->node.next);
+		return 0;
+	}
+	return 0;
+}
+
+/* Removes [start, end) from the list (after splitting at both ends). */
+static int
+vma_cut(uint64_t start, uint64_t end)
+{
+	struct list_node *n, *next;
+	int err = vma_split_at(start);
+
+	if (!err)
+		err = vma_split_at(end);
+	if (err)
+		return err;
+	for (n = vm.areas.next; n != &vm.areas; n = next) {
+		struct vma *v = vma_of(n);
+
+		next = n->next;
+		if (v->start >= start && v->end <= end) {
+			list_remove(n);
+			kfree(v);
+		}
+	}
+	pages_free(start, end);
+	return 0;
+}
+
+static bool
+range_overlaps(uint64_t start, uint64_t end)
+{
+	struct list_node *n;
+
+	list_for_each(n, &vm.areas)
+		if (vma_of(n)->start < end && start < vma_of(n)->end)
+			return true;
+	return false;
+}
+
+/* Inserts a new area at its sorted place. Caller checked for overlap. */
+static int
+vma_insert(uint64_t start, uint64_t end, unsigned prot)
+{
+	struct vma *v = kmalloc(sizeof(*v));
+	struct list_node *n;
+
+	if (!v)
+		return -ENOMEM;
+	v->start = start;
+	v->end = end;
+	v->prot = prot;
+	list_for_each(n, &vm.areas)
+		if (vma_of(n)->start > start)
+			break;
+	list_insert_between(&v->node, n->prev, n);
+	return 0;
+}
+
+/* Highest free gap of @len below the mmap base, or 0. */
+static uint64_t
+vma_find_gap(uint64_t len)
+{
+	uint64_t top = vm.mmap_base;
+	struct list_node *n;
+
+	for (n = vm.areas.prev; n != &vm.areas; n = n->prev) {
+		struct vma *v = vma_of(n);
+
+		if (v->start >= top)
+			continue;
+		if (v->end <= top - len && top - len >= MMAP_LOWEST)
+			return top - len;
+		top = v->start;
+	}
+	return top >= MMAP_LOWEST + len ? top - len : 0;
+}
+
+static bool
+range_valid(uint64_t addr, uint64_t len)
+{
+	return IS_ALIGNED(addr, PAGE_SIZE) && len > 0 &&
+	       user_range_ok(addr, len) && addr >= PAGE_SIZE;
+}
+
+long
+vm_map_anon(uint64_t addr, uint64_t len, unsigned prot, bool fixed,
+	    bool noreplace)
+{
+	unsigned long flags;
+	long ret;
+
+	len = ALIGN_UP(len, PAGE_SIZE);
+	if (!len || (prot & ~VM_PROT_MASK))
+		return -EINVAL;
+	flags = spin_lock_irqsave(&vm.lock);
+	if (!vm.mmap_base)
+		vm.mmap_base = MMAP_BASE_TOP - ALIGN_DOWN(
+			random_early_u64() % MMAP_SPREAD, PAGE_SIZE);
+	if ((fixed || noreplace) && !range_valid(addr, len))
+		ret = -EINVAL;
+	else if (noreplace && range_overlaps(addr, addr + len))
+		ret = -EEXIST;
+	else if (fixed && (ret = vma_cut(addr, addr + len)) != 0)
+		;
+	else if (!fixed && !noreplace && !(addr = vma_find_gap(len)))
+		ret = -ENOMEM;
+	else
+		ret = vma_insert(addr, addr + len, prot) ?: (long)addr;
+	spin_unlock_irqrestore(&vm.lock, flags);
+	return ret;
+}
+
+int
+vm_add_populated(uint64_t start, uint64_t end, unsigned prot)
+{
+	unsigned long flags = spin_lock_irqsave(&vm.lock);
+	int err = range_overlaps(start, end) ? -EEXIST :
+		  vma_insert(start, end, prot);
+
+	spin_unlock_irqrestore(&vm.lock, flags);
+	return err;
+}
+
+int
+vm_unmap(uint64_t addr, uint64_t len)
+{
+	unsigned long flags;
+	int err;
+
+	len = ALIGN_UP(len, PAGE_SIZE);
+	if (!range_valid(addr, len))
+		return -EINVAL;
+	flags = spin_lock_irqsave(&vm.lock);
+	err = vma_cut(addr, addr + len);
+	spin_unlock_irqrestore(&vm.lock, flags);
+	return err;
+}
+
+/* True if every byte of [start, end) lies in some area. */
+static bool
+range_fully_mapped(uint64_t start, uint64_t end)
+{
+	struct list_node *n;
+
+	list_for_each(n, &vm.areas) {
+		struct vma *v = vma_of(n);
+
+		if (v->start <= start && start < v->end)
+			start = v->end;
+	}
+	return start >= end;
+}
+
+static void
+vma_set_prot(uint64_t start, uint64_t end, unsigned prot)
+{
+	struct list_node *n;
+
+	list_for_each(n, &vm.areas)
+		if (vma_of(n)->start >= start && vma_of(n)->end <= end)
+			vma_of(n)->prot = prot;
+	for (uint64_t va = start; va < end; va += PAGE_SIZE) {
+		uint64_t pa, flags;
+
+		if (!paging_lookup(va, &pa, &flags))
+			continue;
+		paging_unmap_page(va);
+		paging_map_page(va, pa & PAGE_MASK, prot_pte(prot));
+	}
+}
+
+int
+vm_protect(uint64_t addr, uint64_t len, unsigned prot)
+{
+	unsigned long flags;
+	int err = 0;
+
+	len = ALIGN_UP(len, PAGE_SIZE);
+	if (!range_valid(addr, len) || (prot & ~VM_PROT_MASK))
+		return -EINVAL;
+	flags = spin_lock_irqsave(&vm.lock);
+	if (!range_fully_mapped(addr, addr + len))
+		err = -ENOMEM;
+	if (!err)
+		err = vma_split_at(addr) ?: vma_split_at(addr + len);
+	if (!err)
+		vma_set_prot(addr, addr + len, prot);
+	spin_unlock_irqrestore(&vm.lock, flags);
+	return err;
+}
+
+int
+vm_discard(uint64_t addr, uint64_t len)
+{
+	unsigned long flags;
+
+	len = ALIGN_UP(len, PAGE_SIZE);
+	if (!range_valid(addr, len))
+		return -EINVAL;
+	flags = spin_lock_irqsave(&vm.lock);
+	pages_free(addr, addr + len);
+	spin_unlock_irqrestore(&vm.lock, flags);
+	return 0;
+}
+
+static struct vma *
+vma_find(uint64_t addr)
+{
+	struct list_node *n;
+
+	list_for_each(n, &vm.areas)
+		if (vma_of(n)->start <= addr && addr < vma_of(n)->end)
+			return vma_of(n);
+	return NULL;
+}
+
+bool
+vm_handle_fault(uint64_t addr, bool write, bool exec)
+{
+	unsigned long flags;
+	struct vma *v;
+	uint64_t pa, page = ALIGN_DOWN(addr, PAGE_SIZE), f;
+	bool served = false;
+
+	if (!user_range_ok(addr, 1))
+		return false;
+	flags = spin_lock_irqsave(&vm.lock);
+	v = vma_find(addr);
+	if (v && !paging_lookup(page, &pa, &f) && (v->prot & VM_PROT_READ) &&
+	    (!write || (v->prot & VM_PROT_WRITE)) &&
+	    (!exec || (v->prot & VM_PROT_EXEC))) {
+		pa = pmm_alloc_pages(0);
+		if (pa) {
+			memset(phys_to_virt(pa), 0, PAGE_SIZE);
+			served = paging_map_page(page, pa, prot_pte(v->prot)) == 0;
+			if (!served)
+				pmm_free_pages(pa, 0);
+		}
+	}
+	spin_unlock_irqrestore(&vm.lock, flags);
+	return served;
+}
+
+void
+vm_brk_init(uint64_t start)
+{
+	vm.brk_start = vm.brk_end = vm.brk = ALIGN_UP(start, PAGE_SIZE);
+}
+
+uint64_t
+vm_brk(uint64_t want)
+{
+	uint64_t end = ALIGN_UP(want, PAGE_SIZE);
+
+	if (want < vm.brk_start || !user_range_ok(want, 0))
+		return vm.brk;	/* Linux answers a refusal with the old break */
+	if (end > vm.brk_end &&
+	    vm_map_anon(vm.brk_end, end - vm.brk_end,
+			VM_PROT_READ | VM_PROT_WRITE, false, true) < 0)
+		return vm.brk;
+	if (end < vm.brk_end)
+		vm_unmap(end, vm.brk_end - end);
+	vm.brk_end = end;
+	vm.brk = want;
+	return want;
+}

@@ -1,0 +1,74 @@
+/* Memory calls: brk, anonymous mmap (private or shared: one process sees
+ * the same pages either way), munmap, mprotect, madvise. File mappings
+ * wait for the file-descriptor table: no descriptor is open yet. */
+#include <keel/errno.h>
+#include <keel/syscall.h>
+#include <keel/vm.h>
+
+#define PROT_READ		0x1
+#define PROT_WRITE		0x2
+#define PROT_EXEC		0x4
+#define MAP_SHARED		0x01
+#define MAP_PRIVATE		0x02
+#define MAP_SHARED_VALIDATE	0x03
+#define MAP_TYPE		0x0f
+#define MAP_FIXED		0x10
+#define MAP_ANONYMOUS		0x20
+#define MAP_FIXED_NOREPLACE	0x100000
+#define MAP_KNOWN		(MAP_TYPE | MAP_FIXED | MAP_ANONYMOUS | \
+				 MAP_FIXED_NOREPLACE | 0x100 /* GROWSDOWN */ | \
+				 0x800 /* DENYWRITE */ | 0x1000 /* EXECUTABLE */ | \
+				 0x2000 /* LOCKED */ | 0x4000 /* NORESERVE */ | \
+				 0x8000 /* POPULATE */ | 0x10000 /* NONBLOCK */ | \
+				 0x20000 /* STACK */ | 0x40000 /* HUGETLB */)
+#define MADV_NORMAL		0
+#define MADV_DONTNEED		4
+#define MADV_FREE		8
+#define MADV_LAST_KNOWN		100	/* hints up to this are accepted */
+
+long
+sys_brk(const struct syscall_args *args)
+{
+	return (long)vm_brk(args->a[0]);
+}
+
+long
+sys_mmap(const struct syscall_args *args)
+{
+	uint64_t addr = args->a[0], len = args->a[1], flags = args->a[3];
+	unsigned prot = (unsigned)args->a[2];
+	unsigned type = flags & MAP_TYPE;
+
+	if (flags & ~(uint64_t)MAP_KNOWN)
+		return -EINVAL;
+	if (type != MAP_PRIVATE && type != MAP_SHARED &&
+	    type != MAP_SHARED_VALIDATE)
+		return -EINVAL;
+	if (!(flags & MAP_ANONYMOUS))
+		return -EBADF;	/* no file descriptors are open yet */
+	return vm_map_anon(addr, len, prot, flags & MAP_FIXED,
+			   flags & MAP_FIXED_NOREPLACE);
+}
+
+long
+sys_munmap(const struct syscall_args *args)
+{
+	return vm_unmap(args->a[0], args->a[1]);
+}
+
+long
+sys_mprotect(const struct syscall_args *args)
+{
+	return vm_protect(args->a[0], args->a[1], (unsigned)args->a[2]);
+}
+
+long
+sys_madvise(const struct syscall_args *args)
+{
+	long advice = (long)args->a[2];
+
+	if (advice == MADV_DONTNEED || advice == MADV_FREE)
+		return vm_discard(args->a[0], args->a[1]);
+	/* The rest are hints about paging that a RAM-only kernel may ignore. */
+	return advice >= MADV_NORMAL && advice <= MADV_LAST_KNOWN ? 0 : -EINVAL;
+}
