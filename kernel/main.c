@@ -98,8 +98,8 @@ boot_parse_cmdline(void)
 }
 
 /* Runs the program named on the command line; the boot thread then waits
- * for the program's first thread, whose exit ends the application (a call
- * to exit_group ends it from wherever it is made). */
+ * for the application's last thread to exit (a call to exit_group ends it
+ * from wherever it is made). */
 static __noreturn void
 boot_run_program(void)
 {
@@ -109,11 +109,9 @@ boot_run_program(void)
 	for (int i = 0; i < cmdline.nenv; i++)
 		envp[i] = (char *)cmdline.env[i];
 	status = exec_start(cmdline.argv, envp);
-
 	if (status != 0)
 		arch_power_off(status);
-	thread_join(exec_main_thread, &status, WAIT_FOREVER);
-	arch_power_off(status);
+	arch_power_off(exec_wait());
 }
 
 static __noreturn void

@@ -6,6 +6,8 @@
 #include <keel/elf.h>
 #include <keel/errno.h>
 #include <keel/exec.h>
+#include <keel/fpu.h>
+#include <keel/waitq.h>
 #include <keel/heap.h>
 #include <keel/initrd.h>
 #include <keel/page.h>
@@ -23,7 +25,16 @@
 #define PIE_SPREAD	(1ULL << 32)
 #define LINUX_MAIN_TID	1	/* the first thread's id is the pid */
 
-struct thread *exec_main_thread;
+#define LINUX_FIRST_THREAD_TID	2
+
+/* The application's threads: how many live, the last exit status. */
+static struct {
+	struct waitq done;
+	int live;
+	int status;
+	int next_tid;
+	bool ready;
+} app;
 
 struct segment_fill {
 	const struct elf_segment *seg;
@@ -82,6 +93,62 @@ app_thread_main(void *arg)
 	arch_enter_app(regs.entry, regs.sp);
 }
 
+static void
+app_state_init(void)
+{
+	if (app.ready)
+		return;
+	waitq_init(&app.done, "application threads");
+	app.next_tid = LINUX_FIRST_THREAD_TID;
+	app.ready = true;
+}
+
+struct thread *
+thread_new_app(const char *name, void (*fn)(void *), void *arg)
+{
+	struct thread *t = thread_create_suspended(name, fn, arg,
+						   THREAD_USES_FPU);
+
+	if (IS_ERR(t))
+		return t;
+	/* A clone starts with its parent's FPU state, as on Linux; the
+	 * registers hold the running application thread's state. */
+	if (thread_current()->fpu_state)
+		fpu_save(t->fpu_state);
+	t->linux_tid = __atomic_fetch_add(&app.next_tid, 1, __ATOMIC_RELAXED);
+	t->detached = true;
+	return t;
+}
+
+void
+exec_thread_start(struct thread *t)
+{
+	__atomic_fetch_add(&app.live, 1, __ATOMIC_SEQ_CST);
+	thread_start_suspended(t);
+}
+
+void
+exec_thread_exiting(int code)
+{
+	unsigned long flags = waitq_lock(&app.done);
+
+	app.status = code;
+	if (--app.live == 0)
+		waitq_wake_all_locked(&app.done);
+	waitq_unlock(&app.done, flags);
+}
+
+int
+exec_wait(void)
+{
+	unsigned long flags = waitq_lock(&app.done);
+
+	while (app.live > 0)
+		waitq_wait_locked(&app.done, WAIT_FOREVER);
+	waitq_unlock(&app.done, flags);
+	return app.status;
+}
+
 static int
 exec_launch(const char *prog, uint64_t entry, uint64_t sp)
 {
@@ -92,13 +159,15 @@ exec_launch(const char *prog, uint64_t entry, uint64_t sp)
 		return exec_fail(prog, "out of memory", EXEC_STATUS_NOT_EXECUTABLE);
 	regs->entry = entry;
 	regs->sp = sp;
-	t = thread_create_flags(prog, app_thread_main, regs, THREAD_USES_FPU);
+	t = thread_new_app(prog, app_thread_main, regs);
 	if (IS_ERR(t)) {
 		kfree(regs);
 		return exec_fail(prog, "out of memory", EXEC_STATUS_NOT_EXECUTABLE);
 	}
 	t->linux_tid = LINUX_MAIN_TID;
-	exec_main_thread = t;
+	/* The first thread starts with a clean FPU, not the kernel's. */
+	fpu_state_init(t->fpu_state);
+	exec_thread_start(t);
 	return 0;
 }
 
@@ -125,7 +194,10 @@ exec_start(char *const argv[], char *const envp[])
 	struct initrd_file f;
 	struct elf_image img;
 	uint64_t bias = 0, sp;
-	int err = initrd_open(prog, &f);
+	int err;
+
+	app_state_init();
+	err = initrd_open(prog, &f);
 
 	if (err)
 		return exec_fail(prog, open_error(err), err == -ENOENT ?

@@ -168,21 +168,40 @@ thread_new(const char *name, void (*fn)(void *), void *arg, unsigned flags)
 }
 
 struct thread *
-thread_create_flags(const char *name, void (*fn)(void *), void *arg,
-		    unsigned flags)
+thread_create_suspended(const char *name, void (*fn)(void *), void *arg,
+			unsigned flags)
 {
-	struct thread *t = thread_new(name, fn, arg, flags);
-	unsigned long irqs;
+	return thread_new(name, fn, arg, flags);
+}
+
+void
+thread_start_suspended(struct thread *t)
+{
+	unsigned long irqs = arch_irq_save();
 	struct cpu *c = this_cpu();
 
-	if (IS_ERR(t))
-		return t;
-	irqs = arch_irq_save();
 	raw_spin_lock(&c->lock);
 	sched_enqueue_locked(c, t);
 	timer_program_locked(c);
 	raw_spin_unlock(&c->lock);
 	arch_irq_restore(irqs);
+}
+
+void
+thread_discard_suspended(struct thread *t)
+{
+	t->on_cpu = false;
+	thread_free(t);
+}
+
+struct thread *
+thread_create_flags(const char *name, void (*fn)(void *), void *arg,
+		    unsigned flags)
+{
+	struct thread *t = thread_new(name, fn, arg, flags);
+
+	if (!IS_ERR(t))
+		thread_start_suspended(t);
 	return t;
 }
 

@@ -98,7 +98,10 @@ syscall_dispatch(struct syscall_frame *f)
 	uint64_t nr = f->rax;
 	const struct syscall_entry *e =
 		nr < SYSCALL_TABLE_SIZE ? &syscall_table[nr] : NULL;
-	long ret = e && e->fn ? e->fn(&args) : syscall_unimplemented(nr);
+	long ret;
+
+	thread_current()->syscall_frame = f;	/* for clone() */
+	ret = e && e->fn ? e->fn(&args) : syscall_unimplemented(nr);
 
 	if (strace_on)
 		strace_call(nr, &args, e && e->fn ? e->kinds : NULL, ret);

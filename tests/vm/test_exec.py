@@ -30,6 +30,11 @@ def archive(tmp_path_factory):
         compiler="gcc")
     segv = initrd.compile_c(os.path.join(initrd.APPS_TESTS, "segv.c"),
                             str(d / "segv"))
+    pthr = os.path.join(initrd.APPS_TESTS, "pthreads.c")
+    pthr_musl = initrd.compile_c(pthr, str(d / "pthr-musl"),
+                                 flags=("-static", "-O2", "-pthread"))
+    pthr_glibc = initrd.compile_c(pthr, str(d / "pthr-glibc"), compiler="gcc",
+                                  flags=("-static", "-O2", "-pthread"))
     with open("/usr/bin/true", "rb") as f:
         dynamic = f.read()
     entries = [
@@ -42,6 +47,8 @@ def archive(tmp_path_factory):
         initrd.regular("bin/mem-glibc", mem_glibc),
         initrd.regular("bin/hello-glibc", hello_glibc),
         initrd.regular("bin/segv", segv),
+        initrd.regular("bin/pthreads-musl", pthr_musl),
+        initrd.regular("bin/pthreads-glibc", pthr_glibc),
         initrd.regular("bin/script", b"#!/bin/sh\necho hi\n"),
         initrd.regular("bin/truncated", hello[:100]),
         initrd.regular("bin/dynamic", dynamic),
@@ -85,6 +92,14 @@ def test_memory_calls(run, prog):
     r = run(prog)
     assert "KTAP version 1" in r.output and "1..7" in r.output, explain(r)
     assert "not ok" not in r.output, explain(r)
+    assert r.exit.kind == qemu.STATUS and r.status == 0, explain(r)
+
+
+@pytest.mark.parametrize("prog", ["/bin/pthreads-musl",
+                                  "/bin/pthreads-glibc"])
+def test_pthread_counter_is_exact(run, prog):
+    r = run(prog)
+    assert "pthreads: counter=800000 expected=800000" in r.output, explain(r)
     assert r.exit.kind == qemu.STATUS and r.status == 0, explain(r)
 
 

@@ -68,3 +68,30 @@ arch_enter_app:
 	xorl	%r14d, %r14d
 	xorl	%r15d, %r15d
 	jmp	*%r11
+
+/* void arch_return_to_app(const struct syscall_frame *f)
+ * Leaves the kernel the way syscall_entry returns: every register from
+ * the frame, the flags, the application's stack, a jump to its rip. New
+ * threads made by clone() start here with their copy of the frame. */
+	.globl	arch_return_to_app
+arch_return_to_app:
+	movq	%rdi, %rsp
+	popq	%r15
+	popq	%r14
+	popq	%r13
+	popq	%r12
+	popq	%rbp
+	popq	%rbx
+	popq	%r9
+	popq	%r8
+	popq	%r10
+	popq	%rdx
+	popq	%rsi
+	popq	%rdi
+	popq	%rax
+	popq	%r11
+	popq	%rcx
+	pushq	%r11
+	popfq
+	popq	%rsp
+	jmp	*%rcx

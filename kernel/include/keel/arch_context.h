@@ -35,6 +35,12 @@ arch_run_on_stack(void (*fn)(void *), void *arg, uint64_t top) __noreturn;
 void
 arch_enter_app(uint64_t entry, uint64_t sp) __noreturn;
 
+struct syscall_frame;
+/* Returns to application code with every register from @f (rax, rsp and
+ * rip included); @f must lie on the current kernel stack. Never returns. */
+void
+arch_return_to_app(const struct syscall_frame *f) __noreturn;
+
 /* Points GS at this CPU's struct cpu. */
 void
 arch_set_gs_base(uint64_t base);

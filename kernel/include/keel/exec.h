@@ -11,9 +11,22 @@
 
 struct thread;
 
-/* The application's first thread, once exec_start() succeeded; its exit
- * ends the application. */
-extern struct thread *exec_main_thread;
+/* An application thread set up to run @fn(@arg): FPU state copied from
+ * the caller's (clone) or clean, its own Linux thread id, detached (it
+ * frees itself at exit). Not yet runnable: see exec_thread_start(). */
+struct thread *
+thread_new_app(const char *name, void (*fn)(void *), void *arg);
+/* Counts @t among the application's live threads and lets it run. */
+void
+exec_thread_start(struct thread *t);
+/* An application thread is ending with @code; the last one ends the
+ * application and wakes exec_wait(). */
+void
+exec_thread_exiting(int code);
+/* Sleeps until the application's last thread has exited; returns its
+ * exit status. */
+int
+exec_wait(void);
 
 /* Starts argv[0] with @argv and @envp (NULL-terminated). On success the
  * program runs on its own thread and this returns 0; otherwise it prints

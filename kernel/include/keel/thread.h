@@ -26,6 +26,10 @@ struct thread {
 	int tid;
 	int linux_tid;			/* application threads: gettid() */
 	uint64_t clear_child_tid;	/* set_tid_address(), app pointer */
+	uint64_t robust_list;		/* set_robust_list(), app pointer */
+	struct syscall_frame *syscall_frame;	/* in a system call: its frame */
+	uint64_t futex_addr;		/* waiting in futex(): the word */
+	uint32_t futex_bitset;		/* and which wake-ups match */
 	enum thread_state state;
 	struct cpu *cpu;		/* the CPU whose queues it is on */
 	bool on_cpu;			/* still running on its stack */
@@ -62,6 +66,18 @@ thread_create(const char *name, void (*fn)(void *), void *arg)
 {
 	return thread_create_flags(name, fn, arg, 0);
 }
+
+/* Two-step creation, for callers that must finish setting a thread up
+ * (or give up) before it may run: _suspended returns it off every run
+ * queue; thread_start_suspended() makes it ready; thread_discard_suspended()
+ * frees one that never ran. */
+struct thread *
+thread_create_suspended(const char *name, void (*fn)(void *), void *arg,
+			unsigned flags);
+void
+thread_start_suspended(struct thread *t);
+void
+thread_discard_suspended(struct thread *t);
 
 /* Sets the calling thread's FS base (its TLS pointer), register and all. */
 void
