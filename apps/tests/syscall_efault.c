@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <sys/syscall.h>
+#include <signal.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -13,7 +14,7 @@
 struct efault_case {
 	const char *name;
 	long nr;
-	long a0, a1, a2;
+	long a0, a1, a2, a3;
 };
 
 static const struct efault_case cases[] = {
@@ -30,6 +31,13 @@ static const struct efault_case cases[] = {
 	{ "arch_prctl_get_fs", SYS_arch_prctl, 0x1003, (long)BAD, 0 },
 	{ "ioctl_tcgets", SYS_ioctl, 1, 0x5401, (long)BAD },
 	{ "ioctl_tiocgwinsz", SYS_ioctl, 1, 0x5413, (long)BAD },
+	{ "rt_sigaction_new", SYS_rt_sigaction, SIGUSR1, (long)BAD, 0, 8 },
+	{ "rt_sigprocmask_set", SYS_rt_sigprocmask, 0, (long)BAD, 0, 8 },
+	{ "sigaltstack", SYS_sigaltstack, (long)BAD, 0, 0 },
+	{ "getrlimit", SYS_getrlimit, 7, (long)BAD, 0 },
+	{ "setrlimit", SYS_setrlimit, 7, (long)BAD, 0 },
+	{ "sched_getaffinity", SYS_sched_getaffinity, 0, 8, (long)BAD },
+	{ "futex_wait", SYS_futex, (long)BAD, 0, 0 },
 };
 
 int
@@ -40,7 +48,7 @@ main(void)
 	printf("KTAP version 1\n1..%d\n", n);
 	for (int i = 0; i < n; i++) {
 		const struct efault_case *c = &cases[i];
-		long r = syscall(c->nr, c->a0, c->a1, c->a2);
+		long r = syscall(c->nr, c->a0, c->a1, c->a2, c->a3);
 		int ok = r == -1 && errno == EFAULT;
 
 		printf("%s %d %s", ok ? "ok" : "not ok", i + 1, c->name);

@@ -2,5 +2,6 @@
 KERNEL_SRCS += kernel/syscall/table.c kernel/syscall/sys_io.c \
 	kernel/syscall/sys_time.c kernel/syscall/sys_misc.c \
 	kernel/syscall/sys_thread.c kernel/syscall/sys_ioctl.c kernel/syscall/sys_mm.c \
-	kernel/syscall/sys_futex.c \
+	kernel/syscall/sys_futex.c kernel/syscall/sys_signal.c \
+	kernel/syscall/sys_ident.c \
 	kernel/syscall/syscall_ktest.c

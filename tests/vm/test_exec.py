@@ -30,6 +30,10 @@ def archive(tmp_path_factory):
         compiler="gcc")
     segv = initrd.compile_c(os.path.join(initrd.APPS_TESTS, "segv.c"),
                             str(d / "segv"))
+    ident = os.path.join(initrd.APPS_TESTS, "ident_signal.c")
+    ident_musl = initrd.compile_c(ident, str(d / "ident-musl"))
+    ident_glibc = initrd.compile_c(ident, str(d / "ident-glibc"),
+                                   compiler="gcc")
     pthr = os.path.join(initrd.APPS_TESTS, "pthreads.c")
     pthr_musl = initrd.compile_c(pthr, str(d / "pthr-musl"),
                                  flags=("-static", "-O2", "-pthread"))
@@ -47,6 +51,8 @@ def archive(tmp_path_factory):
         initrd.regular("bin/mem-glibc", mem_glibc),
         initrd.regular("bin/hello-glibc", hello_glibc),
         initrd.regular("bin/segv", segv),
+        initrd.regular("bin/ident-musl", ident_musl),
+        initrd.regular("bin/ident-glibc", ident_glibc),
         initrd.regular("bin/pthreads-musl", pthr_musl),
         initrd.regular("bin/pthreads-glibc", pthr_glibc),
         initrd.regular("bin/script", b"#!/bin/sh\necho hi\n"),
@@ -87,8 +93,9 @@ def test_every_pointer_taking_call_returns_efault(run):
     assert r.exit.kind == qemu.STATUS and r.status == 0, explain(r)
 
 
-@pytest.mark.parametrize("prog", ["/bin/mem-musl", "/bin/mem-glibc"])
-def test_memory_calls(run, prog):
+@pytest.mark.parametrize("prog", ["/bin/mem-musl", "/bin/mem-glibc",
+                                  "/bin/ident-musl", "/bin/ident-glibc"])
+def test_ktap_program(run, prog):
     r = run(prog)
     assert "KTAP version 1" in r.output and "1..7" in r.output, explain(r)
     assert "not ok" not in r.output, explain(r)

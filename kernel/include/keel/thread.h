@@ -27,6 +27,8 @@ struct thread {
 	int linux_tid;			/* application threads: gettid() */
 	uint64_t clear_child_tid;	/* set_tid_address(), app pointer */
 	uint64_t robust_list;		/* set_robust_list(), app pointer */
+	uint64_t sigmask;		/* blocked signals (rt_sigprocmask) */
+	uint64_t altstack_sp, altstack_size;	/* sigaltstack() */
 	struct syscall_frame *syscall_frame;	/* in a system call: its frame */
 	uint64_t futex_addr;		/* waiting in futex(): the word */
 	uint32_t futex_bitset;		/* and which wake-ups match */

@@ -1,0 +1,100 @@
+/* Identity, limits and recorded signal state, case by case as KTAP; exit
+ * status is the number of failed cases. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+static int failed, number;
+
+static void
+report(const char *name, int ok)
+{
+	printf("%s %d %s\n", ok ? "ok" : "not ok", ++number, name);
+	failed += !ok;
+}
+
+static void
+on_usr1(int sig)
+{
+	(void)sig;
+}
+
+static int
+sigaction_round_trip(void)
+{
+	struct sigaction sa, old;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_usr1;
+	sa.sa_flags = SA_RESTART;
+	sigaddset(&sa.sa_mask, SIGUSR2);
+	if (sigaction(SIGUSR1, &sa, NULL) || sigaction(SIGUSR1, NULL, &old))
+		return 0;
+	return old.sa_handler == on_usr1 && (old.sa_flags & SA_RESTART) &&
+	       sigismember(&old.sa_mask, SIGUSR2) &&
+	       sigaction(SIGKILL, &sa, NULL) == -1 && errno == EINVAL;
+}
+
+static int
+sigprocmask_round_trip(void)
+{
+	sigset_t set, old;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGUSR1);
+	sigaddset(&set, SIGKILL);
+	if (sigprocmask(SIG_BLOCK, &set, NULL) ||
+	    sigprocmask(SIG_SETMASK, NULL, &old))
+		return 0;
+	return sigismember(&old, SIGUSR1) && !sigismember(&old, SIGKILL) &&
+	       sigprocmask(SIG_UNBLOCK, &set, &old) == 0;
+}
+
+static int
+limits_round_trip(void)
+{
+	struct rlimit r, low = { 256, 4096 };
+
+	if (getrlimit(RLIMIT_NOFILE, &r) || r.rlim_cur != 1024 ||
+	    r.rlim_max != 4096)
+		return 0;
+	if (setrlimit(RLIMIT_NOFILE, &low) || getrlimit(RLIMIT_NOFILE, &r))
+		return 0;
+	return r.rlim_cur == 256;
+}
+
+static int
+altstack_round_trip(void)
+{
+	static char stack[1 << 16];
+	stack_t ss = { .ss_sp = stack, .ss_size = sizeof(stack) }, old;
+
+	if (sigaltstack(&ss, NULL) || sigaltstack(NULL, &old))
+		return 0;
+	return old.ss_sp == stack && old.ss_size == sizeof(stack);
+}
+
+int
+main(void)
+{
+	cpu_set_t cpus;
+
+	printf("KTAP version 1\n1..7\n");
+	report("root_ids", getuid() == 0 && geteuid() == 0 && getgid() == 0 &&
+	       getegid() == 0);
+	report("setuid_zero_only", setuid(0) == 0 &&
+	       setuid(1000) == -1 && errno == EPERM);
+	report("limits_round_trip", limits_round_trip());
+	report("sigaction_round_trip", sigaction_round_trip());
+	report("sigprocmask_round_trip", sigprocmask_round_trip());
+	report("altstack_round_trip", altstack_round_trip());
+	report("one_cpu", sched_getaffinity(0, sizeof(cpus), &cpus) == 0 &&
+	       CPU_COUNT(&cpus) == 1);
+	printf("# %d failed\n", failed);
+	return failed;
+}
