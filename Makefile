@@ -51,6 +51,20 @@ $(BUILD)/gen/syscall_names.h: $(SYSCALL_UAPI) scripts/gen_syscall_names.py
 	$(PYTHON) scripts/gen_syscall_names.py $< > $@.tmp && mv $@.tmp $@
 $(BUILD)/kernel/syscall/table.o: $(BUILD)/gen/syscall_names.h
 
+# The vDSO is a user-space shared object, built with user-space flags and
+# embedded into the kernel image by kernel/vdso/vdso_image.S.
+VDSO_SO		:= $(BUILD)/vdso/vdso.so
+VDSO_CFLAGS	:= -std=gnu11 -O2 -Wall -Wextra -Werror -fPIC -fno-stack-protector \
+		   -fno-asynchronous-unwind-tables -fcf-protection=none \
+		   -nostdlib -shared -Wl,-T,kernel/vdso/vdso.lds \
+		   -Wl,--hash-style=both -Wl,-soname=linux-vdso.so.1 \
+		   -Wl,--no-undefined -Wl,-z,max-page-size=4096
+$(VDSO_SO): kernel/vdso/vdso.c kernel/vdso/vdso.lds kernel/vdso/vdso_data.h
+	@mkdir -p $(dir $@)
+	$(CC) $(VDSO_CFLAGS) -o $@ kernel/vdso/vdso.c
+$(BUILD)/kernel/vdso/vdso_image.o: $(VDSO_SO)
+$(BUILD)/kernel/vdso/vdso_image.o: KERNEL_ASFLAGS += -DVDSO_SO='"$(VDSO_SO)"'
+
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(KERNEL_CFLAGS) -c $< -o $@

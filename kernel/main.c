@@ -18,6 +18,7 @@
 #include <keel/random.h>
 #include <keel/sched.h>
 #include <keel/thread.h>
+#include <keel/vdso.h>
 #include <keel/serial.h>
 #include <keel/syscall.h>
 
@@ -157,6 +158,7 @@ kmain(uint32_t protocol, uint64_t info_phys)
 	boot_phase("apic");
 	sched_init();
 	syscall_init(cmdline.strace);
+	vdso_init();
 	boot_phase("sched");
 	boot_report();
 	boot_run();

@@ -7,5 +7,6 @@ include kernel/drivers/sources.mk
 include kernel/sched/sources.mk
 include kernel/exec/sources.mk
 include kernel/syscall/sources.mk
+include kernel/vdso/sources.mk
 include kernel/test/sources.mk
 KERNEL_SRCS += kernel/main.c

@@ -7,6 +7,7 @@
 #include <keel/page.h>
 #include <keel/random.h>
 #include <keel/string.h>
+#include <keel/vdso.h>
 #include <keel/vm.h>
 #include "exec_internal.h"
 
@@ -40,6 +41,7 @@
 #define AT_RANDOM	25
 #define AT_HWCAP2	26
 #define AT_EXECFN	31
+#define AT_SYSINFO_EHDR	33
 #define AT_MINSIGSTKSZ	51
 #define CLOCK_TICKS_PER_SEC	100
 
@@ -88,7 +90,10 @@ static int
 fill_auxv(uint64_t *aux, const struct elf_image *img, uint64_t bias,
 	  uint64_t execfn, uint64_t platform, uint64_t random)
 {
+	long vdso = vdso_map();
 	uint64_t pairs[][2] = {
+		/* Without a vDSO the C library makes the system calls. */
+		{ vdso > 0 ? AT_SYSINFO_EHDR : AT_FLAGS, vdso > 0 ? (uint64_t)vdso : 0 },
 		{ AT_PHDR, img->phdr_vaddr ? img->phdr_vaddr + bias : 0 },
 		{ AT_PHENT, img->phentsize }, { AT_PHNUM, img->phnum },
 		{ AT_PAGESZ, PAGE_SIZE }, { AT_BASE, 0 }, { AT_FLAGS, 0 },

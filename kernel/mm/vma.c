@@ -23,6 +23,7 @@ struct vma {
 	struct list_node node;
 	uint64_t start, end;
 	unsigned prot;
+	bool special;	/* kernel pages shared in (vDSO): never freed */
 };
 
 static struct {
@@ -36,6 +37,8 @@ static struct {
 	.lock = SPINLOCK_INIT_NAMED("vm"),
 	.areas = LIST_INIT(vm.areas),
 };
+
+static struct vma *vma_find(uint64_t addr);
 
 static struct vma *
 vma_of(struct list_node *n)
@@ -85,7 +88,8 @@ vma_split_at(uint64_t addr)
 	return 0;
 }
 
-/* Removes [start, end) from the list (after splitting at both ends). */
+/* Removes [start, end) from the list (after splitting at both ends),
+ * freeing the pages of ordinary areas and only unmapping special ones. */
 static int
 vma_cut(uint64_t start, uint64_t end)
 {
@@ -100,12 +104,17 @@ vma_cut(uint64_t start, uint64_t end)
 		struct vma *v = vma_of(n);
 
 		next = n->next;
-		if (v->start >= start && v->end <= end) {
-			list_remove(n);
-			kfree(v);
+		if (v->start < start || v->end > end)
+			continue;
+		if (v->special) {
+			for (uint64_t va = v->start; va < v->end; va += PAGE_SIZE)
+				paging_unmap_page(va);
+		} else {
+			pages_free(v->start, v->end);
 		}
+		list_remove(n);
+		kfree(v);
 	}
-	pages_free(start, end);
 	return 0;
 }
 
@@ -132,6 +141,7 @@ vma_insert(uint64_t start, uint64_t end, unsigned prot)
 	v->start = start;
 	v->end = end;
 	v->prot = prot;
+	v->special = false;
 	list_for_each(n, &vm.areas)
 		if (vma_of(n)->start > start)
 			break;
@@ -158,6 +168,14 @@ vma_find_gap(uint64_t len)
 	return top >= MMAP_LOWEST + len ? top - len : 0;
 }
 
+static void
+vm_pick_mmap_base(void)
+{
+	if (!vm.mmap_base)
+		vm.mmap_base = MMAP_BASE_TOP - ALIGN_DOWN(
+			random_early_u64() % MMAP_SPREAD, PAGE_SIZE);
+}
+
 static bool
 range_valid(uint64_t addr, uint64_t len)
 {
@@ -176,9 +194,7 @@ vm_map_anon(uint64_t addr, uint64_t len, unsigned prot, bool fixed,
 	if (!len || (prot & ~VM_PROT_MASK))
 		return -EINVAL;
 	flags = spin_lock_irqsave(&vm.lock);
-	if (!vm.mmap_base)
-		vm.mmap_base = MMAP_BASE_TOP - ALIGN_DOWN(
-			random_early_u64() % MMAP_SPREAD, PAGE_SIZE);
+	vm_pick_mmap_base();
 	if ((fixed || noreplace) && !range_valid(addr, len))
 		ret = -EINVAL;
 	else if (noreplace && range_overlaps(addr, addr + len))
@@ -189,6 +205,25 @@ vm_map_anon(uint64_t addr, uint64_t len, unsigned prot, bool fixed,
 		ret = -ENOMEM;
 	else
 		ret = vma_insert(addr, addr + len, prot) ?: (long)addr;
+	spin_unlock_irqrestore(&vm.lock, flags);
+	return ret;
+}
+
+long
+vm_map_special(uint64_t len)
+{
+	unsigned long flags = spin_lock_irqsave(&vm.lock);
+	uint64_t addr;
+	long ret;
+
+	vm_pick_mmap_base();
+	addr = vma_find_gap(ALIGN_UP(len, PAGE_SIZE));
+	ret = addr ? vma_insert(addr, addr + ALIGN_UP(len, PAGE_SIZE),
+				VM_PROT_READ | VM_PROT_EXEC) : -ENOMEM;
+	if (ret == 0) {
+		vma_find(addr)->special = true;
+		ret = (long)addr;
+	}
 	spin_unlock_irqrestore(&vm.lock, flags);
 	return ret;
 }
@@ -281,7 +316,12 @@ vm_discard(uint64_t addr, uint64_t len)
 	if (!range_valid(addr, len))
 		return -EINVAL;
 	flags = spin_lock_irqsave(&vm.lock);
-	pages_free(addr, addr + len);
+	for (uint64_t va = addr; va < addr + len; va += PAGE_SIZE) {
+		struct vma *v = vma_find(va);
+
+		if (v && !v->special)
+			pages_free(va, va + PAGE_SIZE);
+	}
 	spin_unlock_irqrestore(&vm.lock, flags);
 	return 0;
 }

@@ -145,6 +145,18 @@ clock_realtime_ns(void)
 	return clock_monotonic_ns() + clk.realtime_offset_ns;
 }
 
+bool
+clock_tsc_params(uint64_t *tsc_base, uint64_t *ns_per_tsc_fp,
+		 uint64_t *realtime_offset_ns)
+{
+	if (clk.use_kvmclock || !clk.tsc_hz)
+		return false;
+	*tsc_base = clk.tsc_base;
+	*ns_per_tsc_fp = clk.ns_per_tsc_fp;
+	*realtime_offset_ns = clk.realtime_offset_ns;
+	return true;
+}
+
 uint64_t
 clock_tsc_hz(void)
 {

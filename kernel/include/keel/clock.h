@@ -37,6 +37,12 @@ uint64_t
 clock_ns_to_tsc(uint64_t ns);
 uint64_t
 clock_tsc_hz(void);
+/* When the monotonic clock is the calibrated TSC: its conversion, for the
+ * vDSO to compute the same time (32.32 fixed point ns per cycle). False
+ * under kvmclock. */
+bool
+clock_tsc_params(uint64_t *tsc_base, uint64_t *ns_per_tsc_fp,
+		 uint64_t *realtime_offset_ns);
 /* "kvmclock", "tsc (PIT-calibrated)", ... */
 const char *
 clock_source_name(void);

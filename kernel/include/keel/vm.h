@@ -22,6 +22,11 @@ vm_map_anon(uint64_t addr, uint64_t len, unsigned prot, bool fixed,
  * already put in place. Returns 0 or -ENOMEM/-EEXIST. */
 int
 vm_add_populated(uint64_t start, uint64_t end, unsigned prot);
+/* Reserves @len bytes for kernel pages the caller maps itself (the vDSO);
+ * they are unmapped but never freed by vm_unmap. Returns the address or a
+ * negative errno. */
+long
+vm_map_special(uint64_t len);
 /* Unmaps and frees [addr, addr+len); pages outside any area are ignored. */
 int
 vm_unmap(uint64_t addr, uint64_t len);
