@@ -6,7 +6,9 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/sysinfo.h>
 #include <unistd.h>
 
 static int failed, number;
@@ -79,12 +81,26 @@ altstack_round_trip(void)
 	return old.ss_sp == stack && old.ss_size == sizeof(stack);
 }
 
+static int
+names_and_info(void)
+{
+	char name[16] = "";
+	struct sysinfo si;
+	struct rusage ru;
+
+	if (prctl(PR_SET_NAME, "worker-1") || prctl(PR_GET_NAME, name))
+		return 0;
+	if (sysinfo(&si) || si.totalram == 0 || si.freeram > si.totalram)
+		return 0;
+	return strcmp(name, "worker-1") == 0 && getrusage(RUSAGE_SELF, &ru) == 0;
+}
+
 int
 main(void)
 {
 	cpu_set_t cpus;
 
-	printf("KTAP version 1\n1..7\n");
+	printf("KTAP version 1\n1..9\n");
 	report("root_ids", getuid() == 0 && geteuid() == 0 && getgid() == 0 &&
 	       getegid() == 0);
 	report("setuid_zero_only", setuid(0) == 0 &&
@@ -95,6 +111,8 @@ main(void)
 	report("altstack_round_trip", altstack_round_trip());
 	report("one_cpu", sched_getaffinity(0, sizeof(cpus), &cpus) == 0 &&
 	       CPU_COUNT(&cpus) == 1);
+	report("names_and_info", names_and_info());
+	report("default_ignored_signal_to_self", raise(SIGCHLD) == 0);
 	printf("# %d failed\n", failed);
 	return failed;
 }

@@ -1,8 +1,7 @@
 /* Identity and limits: the application runs as root (uid and gid 0, and
  * may set them to 0), with the resource limits Linux gives a process by
- * default, recorded per limit and changeable downwards or within the
- * hard limit; sysinfo and getrusage from the kernel's own counters;
- * the CPU affinity of a one-CPU machine. */
+ * default, recorded per limit; sysinfo and getrusage from the kernel's own
+ * counters; the CPU affinity of a one-CPU machine; thread names (prctl). */
 #include <keel/clock.h>
 #include <keel/errno.h>
 #include <keel/pmm.h>
@@ -134,4 +133,85 @@ sys_sched_setaffinity(const struct syscall_args *args)
 			   MIN(args->a[1], sizeof(mask))))
 		return -EFAULT;
 	return mask & ((1ULL << NR_CPUS) - 1) ? 0 : -EINVAL;
+}
+
+struct sysinfo_user {
+	int64_t uptime;
+	uint64_t loads[3];
+	uint64_t totalram, freeram, sharedram, bufferram;
+	uint64_t totalswap, freeswap;
+	uint16_t procs;
+	uint16_t pad;
+	uint32_t pad2;
+	uint64_t totalhigh, freehigh;
+	uint32_t mem_unit;
+	char reserved[4];
+};
+
+long
+sys_sysinfo(const struct syscall_args *args)
+{
+	struct sysinfo_user si;
+
+	memset(&si, 0, sizeof(si));
+	si.uptime = (int64_t)(clock_monotonic_ns() / NSEC_PER_SEC);
+	si.totalram = pmm_total_page_count();
+	si.freeram = pmm_free_page_count();
+	si.procs = 1;
+	si.mem_unit = PAGE_BYTES;
+	return copy_to_user((void __user *)args->a[0], &si, sizeof(si));
+}
+
+struct rusage_user {
+	int64_t utime_sec, utime_usec, stime_sec, stime_usec;
+	int64_t rest[14];
+};
+
+/* CPU time of the calling thread, or of the whole program (its threads
+ * add up in the kernel's per-thread counters; exited ones are not kept,
+ * so RUSAGE_SELF reports the caller's share). All of it counts as user
+ * time: the application and the kernel share one CPU mode. */
+long
+sys_getrusage(const struct syscall_args *args)
+{
+	struct thread *t = thread_current();
+	long who = (long)args->a[0];
+	struct rusage_user ru;
+	uint64_t ns;
+
+	if (who != RUSAGE_SELF && who != RUSAGE_THREAD && who != RUSAGE_CHILDREN)
+		return -EINVAL;
+	memset(&ru, 0, sizeof(ru));
+	ns = who == RUSAGE_CHILDREN ? 0 :
+	     t->runtime_ns + clock_monotonic_ns() - t->switched_in_ns;
+	ru.utime_sec = (int64_t)(ns / NSEC_PER_SEC);
+	ru.utime_usec = (int64_t)(ns % NSEC_PER_SEC / NSEC_PER_USEC);
+	return copy_to_user((void __user *)args->a[1], &ru, sizeof(ru));
+}
+
+#define PR_SET_NAME	15
+#define PR_GET_NAME	16
+#define TASK_COMM_LEN	16
+
+/* prctl: the thread's name (what top and ps show on Linux). */
+long
+sys_prctl(const struct syscall_args *args)
+{
+	struct thread *t = thread_current();
+	char name[TASK_COMM_LEN];
+
+	switch (args->a[0]) {
+	case PR_SET_NAME:
+		if (copy_from_user(name, (const void __user *)args->a[1],
+				   sizeof(name)))
+			return -EFAULT;
+		name[TASK_COMM_LEN - 1] = '\0';
+		thread_set_name(t, name);
+		return 0;
+	case PR_GET_NAME:
+		memset(name, 0, sizeof(name));
+		strlcpy(name, thread_name(t), sizeof(name));
+		return copy_to_user((void __user *)args->a[1], name, sizeof(name));
+	}
+	return -EINVAL;
 }

@@ -1,8 +1,11 @@
 /* Signal state, recorded and answered as Linux would: rt_sigaction keeps
  * each signal's handler, flags and mask; rt_sigprocmask keeps the thread's
- * blocked set; sigaltstack its alternate stack. Nothing is delivered yet:
- * the kernel sends no signals and kill/tgkill are not supported. */
+ * blocked set; sigaltstack its alternate stack. A thread signalling itself
+ * (raise, abort) gets the default action -- ignore or end the program with
+ * 128 + signo; running handlers (delivery) is not supported yet. */
+#include <keel/arch.h>
 #include <keel/errno.h>
+#include <keel/printk.h>
 #include <keel/spinlock.h>
 #include <keel/syscall.h>
 #include <keel/thread.h>
@@ -19,6 +22,14 @@
 #define SS_DISABLE	2
 #define MINSIGSTKSZ	2048
 #define UNBLOCKABLE	((1ULL << (SIGKILL - 1)) | (1ULL << (SIGSTOP - 1)))
+#define SIGCHLD		17
+#define SIGCONT		18
+#define SIGURG		23
+#define SIGWINCH	28
+#define SIG_DFL_VALUE	0
+#define SIG_IGN_VALUE	1
+#define SIGNAL_EXIT_BASE	128
+#define KEEL_PID	1
 
 struct sigaction_user {
 	uint64_t handler;
@@ -114,4 +125,60 @@ sys_sigaltstack(const struct syscall_args *args)
 				       sizeof(old)))
 		return -EFAULT;
 	return 0;
+}
+
+/* The action a signal takes when it reaches a thread: Linux's defaults
+ * where the program set none. Handlers cannot be run yet, so a signal
+ * with a handler is refused (-ENOSYS) rather than silently dropped. */
+static bool
+sig_default_ignored(long sig)
+{
+	return sig == SIGCHLD || sig == SIGCONT || sig == SIGURG ||
+	       sig == SIGWINCH;
+}
+
+static long
+signal_send_to_self(long sig)
+{
+	uint64_t handler;
+
+	if (sig == 0)
+		return 0;		/* a probe: the thread exists */
+	if (sig < 1 || sig > NSIG)
+		return -EINVAL;
+	spin_lock(&actions_lock);
+	handler = actions[sig - 1].handler;
+	spin_unlock(&actions_lock);
+	if (handler == SIG_IGN_VALUE ||
+	    (handler == SIG_DFL_VALUE && sig_default_ignored(sig)))
+		return 0;
+	if (handler != SIG_DFL_VALUE)
+		return -ENOSYS;		/* handlers are not delivered yet */
+	printk("keel: program killed by signal %ld\n", sig);
+	arch_power_off(SIGNAL_EXIT_BASE + (int)sig);
+}
+
+/* tgkill/tkill to one of the program's own threads (the only ones). */
+static long
+signal_to_thread(long tid, long sig)
+{
+	if (tid <= 0)
+		return -EINVAL;
+	if (tid != thread_current()->linux_tid)
+		return -ENOSYS;		/* another thread: needs delivery */
+	return signal_send_to_self(sig);
+}
+
+long
+sys_tgkill(const struct syscall_args *args)
+{
+	if ((long)args->a[0] != KEEL_PID)
+		return -ESRCH;
+	return signal_to_thread((long)args->a[1], (long)args->a[2]);
+}
+
+long
+sys_tkill(const struct syscall_args *args)
+{
+	return signal_to_thread((long)args->a[0], (long)args->a[1]);
 }

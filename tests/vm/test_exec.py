@@ -37,6 +37,10 @@ def archive(tmp_path_factory):
     vdso = os.path.join(initrd.APPS_TESTS, "vdso_time.c")
     vdso_musl = initrd.compile_c(vdso, str(d / "vdso-musl"))
     vdso_glibc = initrd.compile_c(vdso, str(d / "vdso-glibc"), compiler="gcc")
+    abort_musl = initrd.compile_c(os.path.join(initrd.APPS_TESTS, "abort.c"),
+                                  str(d / "abort-musl"))
+    abort_glibc = initrd.compile_c(os.path.join(initrd.APPS_TESTS, "abort.c"),
+                                   str(d / "abort-glibc"), compiler="gcc")
     pthr = os.path.join(initrd.APPS_TESTS, "pthreads.c")
     pthr_musl = initrd.compile_c(pthr, str(d / "pthr-musl"),
                                  flags=("-static", "-O2", "-pthread"))
@@ -58,6 +62,8 @@ def archive(tmp_path_factory):
         initrd.regular("bin/ident-glibc", ident_glibc),
         initrd.regular("bin/vdso-musl", vdso_musl),
         initrd.regular("bin/vdso-glibc", vdso_glibc),
+        initrd.regular("bin/abort-musl", abort_musl),
+        initrd.regular("bin/abort-glibc", abort_glibc),
         initrd.regular("bin/pthreads-musl", pthr_musl),
         initrd.regular("bin/pthreads-glibc", pthr_glibc),
         initrd.regular("bin/script", b"#!/bin/sh\necho hi\n"),
@@ -132,6 +138,14 @@ def test_program_fault_ends_it_as_sigsegv(run):
     # Status 139; QEMU's exit code (status << 1 | 1) keeps 8 bits, so
     # statuses above 127 arrive modulo 128.
     assert r.exit.kind == qemu.STATUS and r.status == 139 % 128, explain(r)
+
+
+@pytest.mark.parametrize("prog", ["/bin/abort-musl", "/bin/abort-glibc"])
+def test_abort_ends_the_program_with_sigabrt(run, prog):
+    r = run(prog)
+    assert "abort: calling abort()" in r.output, explain(r)
+    assert "keel: program killed by signal 6" in r.output, explain(r)
+    assert r.exit.kind == qemu.STATUS and r.status == 134 % 128, explain(r)
 
 
 def test_strace_shows_the_program_calls(run):
