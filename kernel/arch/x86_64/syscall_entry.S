@@ -2,9 +2,14 @@
  * no privilege: it only puts the return address in rcx and the flags in
  * r11 and masks interrupts. The entry leaves the application's stack alone
  * (its red zone is live), switches to the thread's kernel stack, saves a
- * struct syscall_frame, and returns with popfq and a plain jump (sysret
- * would drop to ring 3). rax, rcx and r11 are clobbered, as on Linux. */
+ * struct syscall_frame, and returns through arch_return_to_app (popfq and
+ * a plain jump: sysret would drop to ring 3). rax, rcx and r11 are
+ * clobbered, as on Linux. */
 #include <keel/percpu_offsets.h>
+
+/* struct syscall_frame: 12 registers, then the number (the result on the
+ * way out). */
+#define SYSCALL_FRAME_RAX	(12 * 8)
 
 	.text
 	.globl	syscall_entry
@@ -32,22 +37,6 @@ syscall_entry:
 	sti
 	call	syscall_dispatch	/* result in rax */
 	cli
-	popq	%r15
-	popq	%r14
-	popq	%r13
-	popq	%r12
-	popq	%rbp
-	popq	%rbx
-	popq	%r9
-	popq	%r8
-	popq	%r10
-	popq	%rdx
-	popq	%rsi
-	popq	%rdi
-	addq	$8, %rsp		/* number */
-	popq	%r11
-	popq	%rcx
-	pushq	%r11
-	popfq				/* the application's flags, IF included */
-	popq	%rsp			/* the application's stack */
-	jmp	*%rcx
+	movq	%rax, SYSCALL_FRAME_RAX(%rsp)
+	movq	%rsp, %rdi
+	jmp	arch_return_to_app	/* switch.S: restores it all */

@@ -16,6 +16,8 @@ struct syscall_frame {
 	uint64_t rsp;		/* the application's */
 };
 _Static_assert(sizeof(struct syscall_frame) == 16 * 8, "syscall_entry.S");
+_Static_assert(offsetof(struct syscall_frame, rax) == 12 * 8,
+	       "SYSCALL_FRAME_RAX in syscall_entry.S");
 
 struct syscall_args {
 	uint64_t a[6];
