@@ -162,6 +162,7 @@ bench: deps kernel
 	$(PYTHON) bench/boot/bench_boot.py
 	$(PYTHON) bench/sched/bench_sched.py
 	$(PYTHON) bench/linux_guest/bench_linux_boot.py
+	$(PYTHON) bench/syscall/bench_syscall.py
 
 clean:
 	rm -rf $(BUILD)
