@@ -8,6 +8,9 @@
 #include <keel/clock.h>
 #include <keel/cmdline.h>
 #include <keel/errno.h>
+#include <keel/file.h>
+#include <keel/page.h>
+#include <keel/vfs.h>
 #include <keel/exec.h>
 #include <keel/fpu.h>
 #include <keel/ktest.h>
@@ -130,6 +133,18 @@ boot_run(void)
 	boot_run_program();
 }
 
+/* The file tree: /dev, /tmp, and the initrd (the first boot module) on
+ * top; standard input, output and error on the console. */
+static void
+boot_mount_root(void)
+{
+	if (vfs_init() || fd_init_console())
+		boot_fail("%s", "out of memory setting up the file tree");
+	if (boot_info.nmodules > 0)
+		vfs_unpack_cpio(phys_to_virt(boot_info.modules[0].base),
+				boot_info.modules[0].len);
+}
+
 static __noreturn void
 kmain(uint32_t protocol, uint64_t info_phys)
 {
@@ -159,6 +174,7 @@ kmain(uint32_t protocol, uint64_t info_phys)
 	sched_init();
 	syscall_init(cmdline.strace);
 	vdso_init();
+	boot_mount_root();
 	boot_phase("sched");
 	boot_report();
 	boot_run();

@@ -5,6 +5,7 @@ include kernel/lib/sources.mk
 include kernel/mm/sources.mk
 include kernel/drivers/sources.mk
 include kernel/sched/sources.mk
+include kernel/fs/sources.mk
 include kernel/exec/sources.mk
 include kernel/syscall/sources.mk
 include kernel/vdso/sources.mk

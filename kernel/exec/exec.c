@@ -9,16 +9,17 @@
 #include <keel/fpu.h>
 #include <keel/waitq.h>
 #include <keel/heap.h>
-#include <keel/initrd.h>
 #include <keel/page.h>
 #include <keel/printk.h>
 #include <keel/random.h>
 #include <keel/string.h>
 #include <keel/thread.h>
 #include <keel/user_map.h>
+#include <keel/vfs.h>
 #include <keel/vm.h>
 #include "elf_format.h"
 #include "exec_internal.h"
+#include "../fs/fs_internal.h"
 
 /* Static PIEs go somewhere in [PIE_BASE_MIN, PIE_BASE_MIN + PIE_SPREAD). */
 #define PIE_BASE_MIN	0x0000555500000000ULL
@@ -176,33 +177,55 @@ open_error(int err)
 {
 	switch (err) {
 	case -ENOENT:
-		return "no such file in the initrd";
+		return "no such file";
 	case -EACCES:
 		return "not a regular file";
 	case -ELOOP:
 		return "too many levels of symbolic links";
 	case -ENAMETOOLONG:
 		return "path too long";
+	case -ENOTDIR:
+		return "a path component is not a directory";
 	}
-	return "the initrd is corrupt";
+	return "cannot open it";
+}
+
+/* The program's file: a regular file found by path from the root. */
+static int
+exec_find(const char *prog, const void **data, size_t *size)
+{
+	struct vnode *v;
+	int err;
+
+	spin_lock(&vfs_lock);
+	v = vfs_lookup(vfs_root(), prog, 0, NULL, &err);
+	if (v && !S_ISREG(v->mode))
+		err = -EACCES;
+	else if (v) {
+		*data = v->data;
+		*size = v->size;
+	}
+	spin_unlock(&vfs_lock);
+	return v && !err ? 0 : err;
 }
 
 int
 exec_start(char *const argv[], char *const envp[])
 {
 	const char *prog = argv[0], *why = NULL;
-	struct initrd_file f;
+	const void *data = NULL;
+	size_t size = 0;
 	struct elf_image img;
 	uint64_t bias = 0, sp;
 	int err;
 
 	app_state_init();
-	err = initrd_open(prog, &f);
+	err = exec_find(prog, &data, &size);
 
 	if (err)
 		return exec_fail(prog, open_error(err), err == -ENOENT ?
 				 EXEC_STATUS_NOT_FOUND : EXEC_STATUS_NOT_EXECUTABLE);
-	if (elf_parse(f.data, f.size, &img, &why))
+	if (elf_parse(data, size, &img, &why))
 		return exec_fail(prog, why, EXEC_STATUS_NOT_EXECUTABLE);
 	if (img.interp_len)
 		return exec_fail(prog, "dynamically linked (needs an interpreter); "
@@ -211,7 +234,7 @@ exec_start(char *const argv[], char *const envp[])
 	if (img.type == ET_DYN)
 		bias = PIE_BASE_MIN + ALIGN_DOWN(random_early_u64() % PIE_SPREAD,
 						 PAGE_SIZE) - img.lo;
-	err = load_segments(&img, f.data, bias);
+	err = load_segments(&img, data, bias);
 	if (!err)
 		err = exec_build_stack(&img, bias, argv, envp, &sp);
 	if (err)

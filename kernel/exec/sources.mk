@@ -1,3 +1,3 @@
 # Program loading: ELF validation and the initramfs (cpio newc) reader.
 KERNEL_SRCS += kernel/exec/elf_parse.c kernel/exec/cpio.c
-KERNEL_SRCS += kernel/exec/initrd.c kernel/exec/user_map.c kernel/exec/exec.c kernel/exec/exec_stack.c
+KERNEL_SRCS += kernel/exec/user_map.c kernel/exec/exec.c kernel/exec/exec_stack.c

@@ -1,13 +1,13 @@
-/* ioctl on the console (standard input, output and error): the terminal
- * queries programs make to decide on line buffering and layout -- TCGETS
- * and TIOCGWINSZ -- answered as a serial terminal would; every other
- * request is -ENOTTY, and other descriptors are not open yet (-EBADF). */
+/* ioctl: passed to the device behind the descriptor; the console answers
+ * the terminal queries programs make to decide on line buffering and
+ * layout -- TCGETS and TIOCGWINSZ -- as a serial terminal would. Anything
+ * else, and any file that is not a device, is -ENOTTY. */
 #include <keel/errno.h>
+#include <keel/file.h>
 #include <keel/string.h>
 #include <keel/syscall.h>
 #include <keel/uaccess.h>
 
-#define FD_CONSOLE_LAST	2
 #define TCGETS		0x5401
 #define TIOCGWINSZ	0x5413
 #define NCCS		19
@@ -30,14 +30,11 @@ struct winsize_user {
 };
 
 long
-sys_ioctl(const struct syscall_args *args)
+console_tty_ioctl(unsigned long req, uint64_t uarg)
 {
-	void __user *arg = (void __user *)args->a[2];
-	long fd = (long)args->a[0];
+	void __user *arg = (void __user *)uarg;
 
-	if (fd < 0 || fd > FD_CONSOLE_LAST)
-		return -EBADF;
-	if (args->a[1] == TCGETS) {
+	if (req == TCGETS) {
 		struct termios_user t;
 
 		memset(&t, 0, sizeof(t));
@@ -47,10 +44,22 @@ sys_ioctl(const struct syscall_args *args)
 		t.lflag = TERM_LFLAG;
 		return copy_to_user(arg, &t, sizeof(t));
 	}
-	if (args->a[1] == TIOCGWINSZ) {
+	if (req == TIOCGWINSZ) {
 		struct winsize_user w = { WINSZ_ROWS, WINSZ_COLS, 0, 0 };
 
 		return copy_to_user(arg, &w, sizeof(w));
 	}
 	return -ENOTTY;
+}
+
+long
+sys_ioctl(const struct syscall_args *args)
+{
+	struct file *f = fd_get((int)args->a[0]);
+
+	if (!f)
+		return -EBADF;
+	if (!f->vnode->dev || !f->vnode->dev->ioctl)
+		return -ENOTTY;
+	return f->vnode->dev->ioctl(f->vnode, args->a[1], args->a[2]);
 }

@@ -41,6 +41,10 @@ def archive(tmp_path_factory):
                                   str(d / "abort-musl"))
     abort_glibc = initrd.compile_c(os.path.join(initrd.APPS_TESTS, "abort.c"),
                                    str(d / "abort-glibc"), compiler="gcc")
+    files = os.path.join(initrd.APPS_TESTS, "files.c")
+    files_musl = initrd.compile_c(files, str(d / "files-musl"))
+    files_glibc = initrd.compile_c(files, str(d / "files-glibc"),
+                                   compiler="gcc")
     pthr = os.path.join(initrd.APPS_TESTS, "pthreads.c")
     pthr_musl = initrd.compile_c(pthr, str(d / "pthr-musl"),
                                  flags=("-static", "-O2", "-pthread"))
@@ -62,6 +66,11 @@ def archive(tmp_path_factory):
         initrd.regular("bin/ident-glibc", ident_glibc),
         initrd.regular("bin/vdso-musl", vdso_musl),
         initrd.regular("bin/vdso-glibc", vdso_glibc),
+        ("etc", stat.S_IFDIR | 0o755, b""),
+        initrd.regular("etc/greeting", b"hello files\n", 0o644),
+        initrd.symlink("etc/link", "greeting"),
+        initrd.regular("bin/files-musl", files_musl),
+        initrd.regular("bin/files-glibc", files_glibc),
         initrd.regular("bin/abort-musl", abort_musl),
         initrd.regular("bin/abort-glibc", abort_glibc),
         initrd.regular("bin/pthreads-musl", pthr_musl),
@@ -106,7 +115,8 @@ def test_every_pointer_taking_call_returns_efault(run):
 
 @pytest.mark.parametrize("prog", ["/bin/mem-musl", "/bin/mem-glibc",
                                   "/bin/ident-musl", "/bin/ident-glibc",
-                                  "/bin/vdso-musl", "/bin/vdso-glibc"])
+                                  "/bin/vdso-musl", "/bin/vdso-glibc",
+                                  "/bin/files-musl", "/bin/files-glibc"])
 def test_ktap_program(run, prog):
     r = run(prog)
     assert "KTAP version 1" in r.output, explain(r)

@@ -35,6 +35,9 @@ syscall_dispatch(struct syscall_frame *f);
 /* Boot: points the CPU's syscall MSRs at syscall_entry; --strace. */
 void
 syscall_init(bool strace);
+/* The console's terminal ioctls (sys_ioctl.c), for the console device. */
+long
+console_tty_ioctl(unsigned long req, uint64_t arg);
 /* Print every call with its arguments and result (syscall/table.c). */
 void
 syscall_set_strace(bool on);

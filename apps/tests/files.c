@@ -1,0 +1,162 @@
+/* The file calls on Keel's tree (initrd files, /tmp, /dev), case by case
+ * as KTAP; exit status is the number of failed cases. */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+static int failed, number;
+
+static void
+report(const char *name, int ok)
+{
+	printf("%s %d %s\n", ok ? "ok" : "not ok", ++number, name);
+	failed += !ok;
+}
+
+static int
+initrd_file_reads_back(void)
+{
+	char buf[64] = "";
+	int fd = open("/etc/greeting", O_RDONLY);
+	ssize_t n = fd >= 0 ? read(fd, buf, sizeof(buf) - 1) : -1;
+
+	return n == 12 && strcmp(buf, "hello files\n") == 0 && close(fd) == 0;
+}
+
+static int
+tmp_file_write_seek_read(void)
+{
+	char buf[16] = "";
+	struct stat st;
+	int fd = open("/tmp/a", O_RDWR | O_CREAT | O_EXCL, 0644);
+
+	if (fd < 0 || write(fd, "0123456789", 10) != 10)
+		return 0;
+	if (lseek(fd, 3, SEEK_SET) != 3 || read(fd, buf, 4) != 4 ||
+	    strcmp(buf, "3456"))
+		return 0;
+	if (fstat(fd, &st) || st.st_size != 10 || !S_ISREG(st.st_mode))
+		return 0;
+	if (pwrite(fd, "xy", 2, 20) != 2 || fstat(fd, &st) || st.st_size != 22)
+		return 0;
+	return close(fd) == 0 &&
+	       open("/tmp/a", O_CREAT | O_EXCL | O_RDWR, 0644) == -1 &&
+	       errno == EEXIST;
+}
+
+static int
+append_and_truncate(void)
+{
+	struct stat st;
+	int fd = open("/tmp/b", O_WRONLY | O_CREAT | O_APPEND, 0644);
+
+	if (fd < 0 || write(fd, "ab", 2) != 2)
+		return 0;
+	lseek(fd, 0, SEEK_SET);
+	if (write(fd, "cd", 2) != 2 || stat("/tmp/b", &st) || st.st_size != 4)
+		return 0;
+	close(fd);
+	fd = open("/tmp/b", O_WRONLY | O_TRUNC);
+	return fd >= 0 && stat("/tmp/b", &st) == 0 && st.st_size == 0 &&
+	       close(fd) == 0;
+}
+
+static int
+directories(void)
+{
+	int seen = 0;
+	struct dirent *e;
+	DIR *d;
+
+	if (mkdir("/tmp/d", 0755) || mkdir("/tmp/d/e", 0755) ||
+	    close(open("/tmp/d/f", O_CREAT | O_WRONLY, 0644)))
+		return 0;
+	d = opendir("/tmp/d");
+	while (d && (e = readdir(d)))
+		seen += !strcmp(e->d_name, "e") || !strcmp(e->d_name, "f") ||
+			!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..");
+	if (!d || closedir(d) || seen != 4)
+		return 0;
+	if (rmdir("/tmp/d") != -1 || errno != ENOTEMPTY)
+		return 0;
+	return unlink("/tmp/d/f") == 0 && rmdir("/tmp/d/e") == 0 &&
+	       rmdir("/tmp/d") == 0 && access("/tmp/d", F_OK) == -1 &&
+	       errno == ENOENT;
+}
+
+static int
+links_and_cwd(void)
+{
+	char buf[64] = "", cwd[64] = "";
+	struct stat st, lst;
+
+	if (readlink("/etc/link", buf, sizeof(buf)) != 8 ||
+	    strncmp(buf, "greeting", 8))
+		return 0;
+	if (stat("/etc/link", &st) || lstat("/etc/link", &lst) ||
+	    !S_ISREG(st.st_mode) || !S_ISLNK(lst.st_mode))
+		return 0;
+	if (chdir("/etc") || !getcwd(cwd, sizeof(cwd)) || strcmp(cwd, "/etc"))
+		return 0;
+	return access("greeting", R_OK) == 0 && chdir("/") == 0 &&
+	       access("/etc/greeting/x", F_OK) == -1 && errno == ENOTDIR;
+}
+
+static int
+descriptors(void)
+{
+	int fd = open("/dev/null", O_WRONLY), copy;
+
+	if (fd < 0)
+		return 0;
+	copy = fcntl(fd, F_DUPFD_CLOEXEC, 10);
+	if (copy < 10 || !(fcntl(copy, F_GETFD) & FD_CLOEXEC))
+		return 0;
+	return dup2(fd, 20) == 20 && close(20) == 0 && close(copy) == 0 &&
+	       close(fd) == 0 && close(fd) == -1 && errno == EBADF;
+}
+
+static int
+devices(void)
+{
+	char z[8] = "xxxxxxx", r[16] = "";
+	int zero = open("/dev/zero", O_RDONLY), full = open("/dev/full", O_WRONLY);
+	int rnd = open("/dev/urandom", O_RDONLY);
+
+	return read(zero, z, 8) == 8 && z[0] == 0 && z[7] == 0 &&
+	       write(full, "a", 1) == -1 && errno == ENOSPC &&
+	       read(rnd, r, sizeof(r)) == sizeof(r) &&
+	       write(open("/dev/null", O_WRONLY), "a", 1) == 1;
+}
+
+static int
+bad_pointers(void)
+{
+	return syscall(SYS_openat, AT_FDCWD, (void *)16, O_RDONLY) == -1 &&
+	       errno == EFAULT &&
+	       syscall(SYS_newfstatat, AT_FDCWD, "/etc", (void *)16, 0) == -1 &&
+	       errno == EFAULT &&
+	       syscall(SYS_read, 0, (void *)16, 1) >= -1;
+}
+
+int
+main(void)
+{
+	printf("KTAP version 1\n1..8\n");
+	report("initrd_file_reads_back", initrd_file_reads_back());
+	report("tmp_file_write_seek_read", tmp_file_write_seek_read());
+	report("append_and_truncate", append_and_truncate());
+	report("directories", directories());
+	report("links_and_cwd", links_and_cwd());
+	report("descriptors", descriptors());
+	report("devices", devices());
+	report("bad_pointers", bad_pointers());
+	printf("# %d failed\n", failed);
+	return failed;
+}

@@ -1,0 +1,111 @@
+/* The device nodes in /dev: null, zero, full, random, urandom, and the
+ * console (also tty, and stdin/stdout/stderr as links to it). */
+#include <keel/errno.h>
+#include <keel/printk.h>
+#include <keel/random.h>
+#include <keel/string.h>
+#include <keel/vfs.h>
+#include "fs_internal.h"
+
+#define DEV(major, minor)	((major) << 8 | (minor))
+#define TCGETS			0x5401
+#define TIOCGWINSZ		0x5413
+
+static long
+null_read(struct vnode *v, char *buf, size_t len, uint64_t off)
+{
+	(void)v; (void)buf; (void)len; (void)off;
+	return 0;
+}
+
+static long
+sink_write(struct vnode *v, const char *buf, size_t len, uint64_t off)
+{
+	(void)v; (void)buf; (void)off;
+	return (long)len;
+}
+
+static long
+zero_read(struct vnode *v, char *buf, size_t len, uint64_t off)
+{
+	(void)v; (void)off;
+	memset(buf, 0, len);
+	return (long)len;
+}
+
+static long
+full_write(struct vnode *v, const char *buf, size_t len, uint64_t off)
+{
+	(void)v; (void)buf; (void)len; (void)off;
+	return -ENOSPC;
+}
+
+static long
+random_read(struct vnode *v, char *buf, size_t len, uint64_t off)
+{
+	(void)v; (void)off;
+	for (size_t i = 0; i < len; i += sizeof(uint64_t)) {
+		uint64_t r = random_early_u64();
+
+		memcpy(buf + i, &r, MIN(sizeof(r), len - i));
+	}
+	return (long)len;
+}
+
+static long
+console_read(struct vnode *v, char *buf, size_t len, uint64_t off)
+{
+	(void)v; (void)buf; (void)len; (void)off;
+	return 0;	/* no console input: end of file */
+}
+
+static long
+console_dev_write(struct vnode *v, const char *buf, size_t len, uint64_t off)
+{
+	(void)v; (void)off;
+	console_write(buf, len);
+	return (long)len;
+}
+
+static long
+console_ioctl(struct vnode *v, unsigned long req, uint64_t arg)
+{
+	(void)v;
+	return console_tty_ioctl(req, arg);
+}
+
+static const struct vnode_dev_ops null_ops = { null_read, sink_write, NULL };
+static const struct vnode_dev_ops zero_ops = { zero_read, sink_write, NULL };
+static const struct vnode_dev_ops full_ops = { zero_read, full_write, NULL };
+static const struct vnode_dev_ops random_ops = { random_read, sink_write, NULL };
+static const struct vnode_dev_ops console_ops = {
+	console_read, console_dev_write, console_ioctl,
+};
+
+int
+devfs_init(void)
+{
+	static const struct {
+		const char *name;
+		uint32_t rdev;
+		const struct vnode_dev_ops *ops;
+	} nodes[] = {
+		{ "null", DEV(1, 3), &null_ops }, { "zero", DEV(1, 5), &zero_ops },
+		{ "full", DEV(1, 7), &full_ops }, { "random", DEV(1, 8), &random_ops },
+		{ "urandom", DEV(1, 9), &random_ops },
+		{ "console", DEV(5, 1), &console_ops }, { "tty", DEV(5, 0), &console_ops },
+	};
+	int err = 0;
+
+	for (unsigned i = 0; i < ARRAY_SIZE(nodes) && !err; i++)
+		err = vfs_mknod(nodes[i].name, nodes[i].rdev, nodes[i].ops);
+	return err;
+}
+
+struct vnode *
+devfs_console(void)
+{
+	struct vnode *dev = vfs_dir_find(vfs_root(), "dev");
+
+	return dev ? vfs_dir_find(dev, "console") : NULL;
+}

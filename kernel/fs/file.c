@@ -1,0 +1,129 @@
+/* The descriptor table: slots pointing at shared open files, each with a
+ * close-on-exec bit. A lock guards the table; a file goes away with the
+ * last descriptor naming it. */
+#include <keel/errno.h>
+#include <keel/file.h>
+#include <keel/heap.h>
+#include <keel/spinlock.h>
+#include "fs_internal.h"
+
+static struct spinlock fd_lock = SPINLOCK_INIT_NAMED("fd table");
+static struct file *table[FD_MAX];
+static bool cloexec_bit[FD_MAX];
+
+struct file *
+file_new(struct vnode *v, int flags)
+{
+	struct file *f = kzalloc(sizeof(*f));
+
+	if (!f)
+		return NULL;
+	f->vnode = v;
+	f->flags = flags & ~O_CLOEXEC;
+	__atomic_fetch_add(&v->refs, 1, __ATOMIC_RELAXED);
+	return f;
+}
+
+static void
+file_put(struct file *f)
+{
+	if (--f->refs > 0)
+		return;
+	__atomic_fetch_sub(&f->vnode->refs, 1, __ATOMIC_RELAXED);
+	kfree(f);
+}
+
+int
+fd_install(struct file *f, int min, bool cloexec)
+{
+	int fd = -EMFILE;
+
+	if (min < 0 || min >= FD_MAX)
+		return -EINVAL;
+	spin_lock(&fd_lock);
+	for (int i = min; i < FD_MAX; i++) {
+		if (!table[i]) {
+			table[i] = f;
+			cloexec_bit[i] = cloexec;
+			f->refs++;
+			fd = i;
+			break;
+		}
+	}
+	spin_unlock(&fd_lock);
+	return fd;
+}
+
+struct file *
+fd_get(int fd)
+{
+	return fd >= 0 && fd < FD_MAX ? READ_ONCE(table[fd]) : NULL;
+}
+
+int
+fd_close(int fd)
+{
+	struct file *f;
+
+	if (fd < 0 || fd >= FD_MAX)
+		return -EBADF;
+	spin_lock(&fd_lock);
+	f = table[fd];
+	table[fd] = NULL;
+	if (f)
+		file_put(f);
+	spin_unlock(&fd_lock);
+	return f ? 0 : -EBADF;
+}
+
+int
+fd_dup_to(int oldfd, int newfd, bool cloexec)
+{
+	struct file *f, *old;
+
+	if (newfd < 0 || newfd >= FD_MAX)
+		return -EBADF;
+	spin_lock(&fd_lock);
+	f = fd_get(oldfd);
+	if (!f) {
+		spin_unlock(&fd_lock);
+		return -EBADF;
+	}
+	old = table[newfd];
+	table[newfd] = f;
+	cloexec_bit[newfd] = cloexec;
+	f->refs++;
+	if (old)
+		file_put(old);
+	spin_unlock(&fd_lock);
+	return newfd;
+}
+
+int
+fd_get_cloexec(int fd)
+{
+	return fd_get(fd) ? cloexec_bit[fd] : -EBADF;
+}
+
+int
+fd_set_cloexec(int fd, bool on)
+{
+	if (!fd_get(fd))
+		return -EBADF;
+	cloexec_bit[fd] = on;
+	return 0;
+}
+
+int
+fd_init_console(void)
+{
+	struct vnode *console = devfs_console();
+
+	for (int fd = 0; fd <= 2; fd++) {
+		struct file *f = console ? file_new(console, O_RDWR) : NULL;
+
+		if (!f || fd_install(f, fd, false) != fd)
+			return -ENOMEM;
+	}
+	return 0;
+}

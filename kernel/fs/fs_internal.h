@@ -1,0 +1,23 @@
+/* Shared by the files of kernel/fs. */
+#ifndef KEEL_FS_INTERNAL_H
+#define KEEL_FS_INTERNAL_H
+
+#include <keel/spinlock.h>
+#include <keel/syscall.h>
+#include <keel/vfs.h>
+
+/* Guards the whole tree (names, sizes, contents). */
+extern struct spinlock vfs_lock;
+
+struct vnode *
+vnode_new(uint32_t mode);
+int
+dir_link(struct vnode *dir, const char *name, struct vnode *v);
+
+/* /dev (devfs.c). */
+int
+devfs_init(void);
+struct vnode *
+devfs_console(void);
+
+#endif

@@ -1,0 +1,59 @@
+/* Open files and the descriptor table (one process, one table): a file is
+ * a vnode, an offset and the open flags, shared by the descriptors dup()
+ * made of it. */
+#ifndef KEEL_FILE_H
+#define KEEL_FILE_H
+
+#include <keel/vfs.h>
+
+#define FD_MAX		1024	/* RLIMIT_NOFILE's hard default is higher */
+
+/* open(2) flags (Linux values) */
+#define O_ACCMODE	0003
+#define O_RDONLY	00
+#define O_WRONLY	01
+#define O_RDWR		02
+#define O_CREAT		0100
+#define O_EXCL		0200
+#define O_NOCTTY	0400
+#define O_TRUNC		01000
+#define O_APPEND	02000
+#define O_NONBLOCK	04000
+#define O_DIRECTORY	0200000
+#define O_NOFOLLOW	0400000
+#define O_CLOEXEC	02000000
+#define O_PATH		010000000
+#define O_LARGEFILE	0100000
+
+struct file {
+	struct vnode *vnode;
+	uint64_t offset;
+	int flags;		/* O_* as opened, less O_CLOEXEC */
+	int refs;		/* descriptors naming it */
+};
+
+/* Installs @f at the lowest free descriptor >= @min; returns it or
+ * -EMFILE. Takes a reference. */
+int
+fd_install(struct file *f, int min, bool cloexec);
+/* The file at @fd, or NULL. Valid while the descriptor stays open. */
+struct file *
+fd_get(int fd);
+int
+fd_close(int fd);
+/* dup2/dup3 semantics: @newfd made a copy of @oldfd. */
+int
+fd_dup_to(int oldfd, int newfd, bool cloexec);
+int
+fd_get_cloexec(int fd);
+int
+fd_set_cloexec(int fd, bool on);
+
+struct file *
+file_new(struct vnode *v, int flags);
+
+/* Boot: descriptors 0, 1 and 2 on the console. */
+int
+fd_init_console(void);
+
+#endif

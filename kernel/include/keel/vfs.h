@@ -1,0 +1,104 @@
+/* The file system layer: vnodes (files, directories, symbolic links and
+ * devices) in one tree rooted at "/", path lookup with "..", symbolic links
+ * and a working directory, and open files shared by the descriptor table.
+ * The tree is a ramfs, filled from the initrd at boot; devices sit in /dev. */
+#ifndef KEEL_VFS_H
+#define KEEL_VFS_H
+
+#include <keel/compiler.h>
+#include <keel/list.h>
+
+#define VFS_NAME_MAX	255
+#define VFS_PATH_MAX	4096
+#define VFS_SYMLOOP_MAX	40
+
+/* st_mode bits (Linux values) */
+#define S_IFMT		0170000
+#define S_IFDIR		0040000
+#define S_IFCHR		0020000
+#define S_IFREG		0100000
+#define S_IFLNK		0120000
+#define S_ISDIR(m)	(((m) & S_IFMT) == S_IFDIR)
+#define S_ISREG(m)	(((m) & S_IFMT) == S_IFREG)
+#define S_ISLNK(m)	(((m) & S_IFMT) == S_IFLNK)
+#define S_ISCHR(m)	(((m) & S_IFMT) == S_IFCHR)
+
+struct vnode;
+
+/* What a device node does; regular files and directories have none. */
+struct vnode_dev_ops {
+	long (*read)(struct vnode *v, char *kbuf, size_t len, uint64_t off);
+	long (*write)(struct vnode *v, const char *kbuf, size_t len, uint64_t off);
+	long (*ioctl)(struct vnode *v, unsigned long req, uint64_t arg);
+};
+
+struct vnode {
+	uint32_t mode;			/* type and permissions */
+	uint32_t nlink;
+	uint64_t ino;
+	uint64_t size;			/* bytes (files, link targets) */
+	uint64_t mtime_ns, ctime_ns, atime_ns;
+	int refs;			/* open files and lookups holding it */
+	struct vnode *parent;		/* directories: for ".." */
+	struct list_node children;	/* directories: struct vfs_dirent */
+	uint8_t *data;			/* files and links: contents */
+	size_t capacity;		/* bytes allocated at data; 0: borrowed */
+	const struct vnode_dev_ops *dev;	/* devices */
+	uint32_t rdev;			/* devices: major << 8 | minor */
+};
+
+struct vfs_dirent {
+	struct list_node node;
+	struct vnode *vnode;
+	char name[];			/* NUL-terminated */
+};
+
+/* Boot: the root directory, /dev with its devices, /tmp; then the initrd
+ * archive unpacked into the tree. Returns 0 or a negative errno (a corrupt
+ * archive is reported and the rest of the tree stays usable). */
+int
+vfs_init(void);
+int
+vfs_unpack_cpio(const void *archive, size_t len);
+
+struct vnode *
+vfs_root(void);
+struct vnode *
+vfs_cwd(void);
+void
+vfs_set_cwd(struct vnode *dir);
+
+#define LOOKUP_NOFOLLOW	0x1	/* the last component may be a link */
+#define LOOKUP_PARENT	0x2	/* stop at the last component's directory */
+
+/* Resolves @path from @start (NULL: the working directory). Returns the
+ * vnode, or NULL with *err: -ENOENT, -ENOTDIR, -ELOOP, -ENAMETOOLONG.
+ * With LOOKUP_PARENT, returns the parent and copies the last name into
+ * @last (VFS_NAME_MAX + 1 bytes). */
+struct vnode *
+vfs_lookup(struct vnode *start, const char *path, int flags, char *last,
+	   int *err);
+
+/* Directory operations on the ramfs. */
+struct vnode *
+vfs_dir_find(struct vnode *dir, const char *name);
+struct vnode *
+vfs_create(struct vnode *dir, const char *name, uint32_t mode, int *err);
+int
+vfs_unlink(struct vnode *dir, const char *name, bool rmdir);
+int
+vfs_symlink_set(struct vnode *link, const char *target, size_t len);
+
+/* File contents. */
+long
+vfs_read(struct vnode *v, char *kbuf, size_t len, uint64_t off);
+long
+vfs_write(struct vnode *v, const char *kbuf, size_t len, uint64_t off);
+int
+vfs_truncate(struct vnode *v, uint64_t size);
+
+/* Creates /dev/NAME with @ops. */
+int
+vfs_mknod(const char *name, uint32_t rdev, const struct vnode_dev_ops *ops);
+
+#endif

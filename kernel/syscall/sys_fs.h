@@ -1,0 +1,12 @@
+/* Shared by the file-system call families (sys_fs.c, sys_fs_path.c). */
+#ifndef KEEL_SYS_FS_H
+#define KEEL_SYS_FS_H
+
+#include <keel/vfs.h>
+
+#define AT_FDCWD		(-100)
+#define AT_SYMLINK_NOFOLLOW	0x100
+#define AT_REMOVEDIR		0x200
+#define AT_EMPTY_PATH		0x1000
+
+#endif

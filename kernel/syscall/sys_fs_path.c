@@ -1,0 +1,510 @@
+/* The calls that name files by path: open(at), the stat family,
+ * getdents64, readlink(at), access/faccessat(2), getcwd, chdir,
+ * mkdir(at), unlink(at). Paths are copied in first; the tree's lock is
+ * held only around the lookups and changes. */
+#include <keel/errno.h>
+#include <keel/file.h>
+#include <keel/heap.h>
+#include <keel/string.h>
+#include <keel/syscall.h>
+#include <keel/uaccess.h>
+#include "../fs/fs_internal.h"
+#include "sys_fs.h"
+
+#define DT_CHR		2
+#define DT_DIR		4
+#define DT_REG		8
+#define DT_LNK		10
+#define STAT_BLKSIZE	4096
+#define F_OK		0
+#define ACCESS_MODES	7
+#define UMASK_DEFAULT	022
+
+struct stat_user {
+	uint64_t dev, ino, nlink;
+	uint32_t mode, uid, gid, pad0;
+	uint64_t rdev;
+	int64_t size, blksize, blocks;
+	int64_t atime, atime_ns, mtime, mtime_ns, ctime, ctime_ns;
+	int64_t unused[3];
+};
+_Static_assert(sizeof(struct stat_user) == 144, "struct stat, x86_64");
+
+struct dirent64_head {
+	uint64_t ino;
+	int64_t off;
+	uint16_t reclen;
+	uint8_t type;
+} __packed;
+
+static int
+get_path(uint64_t upath, char *path)
+{
+	long n = strncpy_from_user(path, (const char __user *)upath, VFS_PATH_MAX);
+
+	return n < 0 ? (int)n : 0;
+}
+
+/* The directory a *at() call starts from; NULL with *err for a bad fd. */
+static struct vnode *
+start_dir(long dirfd, const char *path, int *err)
+{
+	struct file *f;
+
+	if (path[0] == '/' || dirfd == AT_FDCWD)
+		return vfs_cwd();
+	f = fd_get((int)dirfd);
+	*err = f ? -ENOTDIR : -EBADF;
+	return f && S_ISDIR(f->vnode->mode) ? f->vnode : NULL;
+}
+
+/* Looks @upath up from @dirfd (under the lock); NULL with *err. */
+static struct vnode *
+lookup_at(long dirfd, uint64_t upath, int flags, char *last, int *err)
+{
+	char *path = kmalloc(VFS_PATH_MAX);
+	struct vnode *dir, *v = NULL;
+
+	if (!path) {
+		*err = -ENOMEM;
+		return NULL;
+	}
+	*err = get_path(upath, path);
+	if (!*err) {
+		spin_lock(&vfs_lock);
+		dir = start_dir(dirfd, path, err);
+		v = dir ? vfs_lookup(dir, path, flags, last, err) : NULL;
+		spin_unlock(&vfs_lock);
+	}
+	kfree(path);
+	return v;
+}
+
+static long
+open_create(struct vnode *dir, const char *name, int flags, uint32_t mode,
+	    struct vnode **out)
+{
+	struct vnode *v = vfs_dir_find(dir, name);
+	int err = 0;
+
+	if (v && (flags & O_EXCL))
+		return -EEXIST;
+	if (!v) {
+		v = vfs_create(dir, name, S_IFREG | (mode & 07777 & ~UMASK_DEFAULT),
+			       &err);
+		if (!v)
+			return err;
+	}
+	*out = v;
+	return 0;
+}
+
+static long
+do_openat(long dirfd, uint64_t upath, int flags, uint32_t mode)
+{
+	char last[VFS_NAME_MAX + 1];
+	struct vnode *v = NULL, *dir;
+	struct file *f;
+	long err = 0;
+	int lerr;
+
+	if (flags & O_CREAT) {
+		dir = lookup_at(dirfd, upath, LOOKUP_PARENT, last, &lerr);
+		if (!dir)
+			return lerr;
+		spin_lock(&vfs_lock);
+		err = open_create(dir, last, flags, mode, &v);
+		spin_unlock(&vfs_lock);
+	} else {
+		v = lookup_at(dirfd, upath, flags & O_NOFOLLOW ? LOOKUP_NOFOLLOW : 0,
+			      NULL, &lerr);
+		err = v ? 0 : lerr;
+	}
+	if (err)
+		return err;
+	if (S_ISLNK(v->mode))
+		return -ELOOP;		/* O_NOFOLLOW on a link */
+	if ((flags & O_DIRECTORY) && !S_ISDIR(v->mode))
+		return -ENOTDIR;
+	if (S_ISDIR(v->mode) && (flags & O_ACCMODE) != O_RDONLY)
+		return -EISDIR;
+	if ((flags & O_TRUNC) && S_ISREG(v->mode) && (flags & O_ACCMODE)) {
+		spin_lock(&vfs_lock);
+		err = vfs_truncate(v, 0);
+		spin_unlock(&vfs_lock);
+		if (err)
+			return err;
+	}
+	f = file_new(v, flags);
+	if (!f)
+		return -ENOMEM;
+	err = fd_install(f, 0, flags & O_CLOEXEC);
+	if (err < 0)
+		kfree(f);
+	return err;
+}
+
+long
+sys_openat(const struct syscall_args *args)
+{
+	return do_openat((long)args->a[0], args->a[1], (int)args->a[2],
+			 (uint32_t)args->a[3]);
+}
+
+long
+sys_open(const struct syscall_args *args)
+{
+	return do_openat(AT_FDCWD, args->a[0], (int)args->a[1],
+			 (uint32_t)args->a[2]);
+}
+
+static int
+fill_stat(const struct vnode *v, struct stat_user __user *ust)
+{
+	struct stat_user st;
+
+	memset(&st, 0, sizeof(st));
+	st.dev = 1;
+	st.ino = v->ino;
+	st.nlink = v->nlink;
+	st.mode = v->mode;
+	st.rdev = v->rdev;
+	st.size = (int64_t)v->size;
+	st.blksize = STAT_BLKSIZE;
+	st.blocks = (int64_t)((v->size + 511) / 512);
+	st.atime = (int64_t)(v->atime_ns / 1000000000ULL);
+	st.atime_ns = (int64_t)(v->atime_ns % 1000000000ULL);
+	st.mtime = (int64_t)(v->mtime_ns / 1000000000ULL);
+	st.mtime_ns = (int64_t)(v->mtime_ns % 1000000000ULL);
+	st.ctime = (int64_t)(v->ctime_ns / 1000000000ULL);
+	st.ctime_ns = (int64_t)(v->ctime_ns % 1000000000ULL);
+	return copy_to_user(ust, &st, sizeof(st));
+}
+
+long
+sys_fstat(const struct syscall_args *args)
+{
+	struct file *f = fd_get((int)args->a[0]);
+
+	return f ? fill_stat(f->vnode, (void __user *)args->a[1]) : -EBADF;
+}
+
+long
+sys_newfstatat(const struct syscall_args *args)
+{
+	int flags = (int)args->a[3], err;
+	char first;
+	struct vnode *v;
+
+	if ((flags & AT_EMPTY_PATH) &&
+	    copy_from_user(&first, (const void __user *)args->a[1], 1) == 0 &&
+	    first == '\0') {
+		struct syscall_args a = { { args->a[0], args->a[2], 0, 0, 0, 0 } };
+
+		return (long)args->a[0] == AT_FDCWD ?
+		       fill_stat(vfs_cwd(), (void __user *)args->a[2]) : sys_fstat(&a);
+	}
+	v = lookup_at((long)args->a[0], args->a[1],
+		      flags & AT_SYMLINK_NOFOLLOW ? LOOKUP_NOFOLLOW : 0, NULL, &err);
+	return v ? fill_stat(v, (void __user *)args->a[2]) : err;
+}
+
+long
+sys_stat(const struct syscall_args *args)
+{
+	struct syscall_args a = { { (uint64_t)AT_FDCWD, args->a[0], args->a[1], 0, 0, 0 } };
+
+	return sys_newfstatat(&a);
+}
+
+long
+sys_lstat(const struct syscall_args *args)
+{
+	struct syscall_args a = { { (uint64_t)AT_FDCWD, args->a[0], args->a[1],
+				    AT_SYMLINK_NOFOLLOW, 0, 0 } };
+
+	return sys_newfstatat(&a);
+}
+
+static uint8_t
+dirent_type(uint32_t mode)
+{
+	return S_ISDIR(mode) ? DT_DIR : S_ISLNK(mode) ? DT_LNK :
+	       S_ISCHR(mode) ? DT_CHR : DT_REG;
+}
+
+/* Emits one record if it fits; returns its length, 0 if full, or -EFAULT. */
+static long
+put_dirent(char __user *buf, size_t room, uint64_t ino, int64_t next,
+	   uint8_t type, const char *name)
+{
+	size_t namelen = strlen(name);
+	size_t reclen = ALIGN_UP(sizeof(struct dirent64_head) + namelen + 1, 8);
+	struct dirent64_head h = { ino, next, (uint16_t)reclen, type };
+	static const char zeros[8];
+
+	if (reclen > room)
+		return 0;
+	if (copy_to_user(buf, &h, sizeof(h)) ||
+	    copy_to_user(buf + sizeof(h), name, namelen + 1) ||
+	    copy_to_user(buf + sizeof(h) + namelen + 1, zeros,
+			 reclen - sizeof(h) - namelen - 1))
+		return -EFAULT;
+	return (long)reclen;
+}
+
+/* Directory position: 0 is ".", 1 "..", then entry k at k + 2. Returns
+ * false past the end. */
+static bool
+dir_entry_at(struct vnode *dir, uint64_t pos, const char **name,
+	     uint64_t *ino, uint8_t *type)
+{
+	struct list_node *n;
+	uint64_t k = 2;
+
+	*type = DT_DIR;
+	if (pos < 2) {
+		*name = pos ? ".." : ".";
+		*ino = pos && dir->parent ? dir->parent->ino : dir->ino;
+		return true;
+	}
+	list_for_each(n, &dir->children) {
+		struct vfs_dirent *d = list_entry(n, struct vfs_dirent, node);
+
+		if (k++ != pos)
+			continue;
+		*name = d->name;
+		*ino = d->vnode->ino;
+		*type = dirent_type(d->vnode->mode);
+		return true;
+	}
+	return false;
+}
+
+long
+sys_getdents64(const struct syscall_args *args)
+{
+	struct file *f = fd_get((int)args->a[0]);
+	char __user *buf = (char __user *)args->a[1];
+	size_t room = args->a[2], used = 0;
+	const char *name;
+	uint64_t ino;
+	uint8_t type;
+
+	if (!f)
+		return -EBADF;
+	if (!S_ISDIR(f->vnode->mode))
+		return -ENOTDIR;
+	while (dir_entry_at(f->vnode, f->offset, &name, &ino, &type)) {
+		long r = put_dirent(buf + used, room - used, ino,
+				    (int64_t)f->offset + 1, type, name);
+
+		if (r < 0)
+			return used ? (long)used : r;
+		if (r == 0)
+			return used ? (long)used : -EINVAL;	/* too small */
+		used += (size_t)r;
+		f->offset++;
+	}
+	return (long)used;
+}
+
+long
+sys_readlinkat(const struct syscall_args *args)
+{
+	int err;
+	struct vnode *v = lookup_at((long)args->a[0], args->a[1],
+				    LOOKUP_NOFOLLOW, NULL, &err);
+	size_t n;
+
+	if (!v)
+		return err;
+	if (!S_ISLNK(v->mode))
+		return -EINVAL;
+	if ((long)args->a[3] <= 0)
+		return -EINVAL;
+	n = MIN(v->size, args->a[3]);
+	return copy_to_user((void __user *)args->a[2], v->data, n) ? -EFAULT
+								   : (long)n;
+}
+
+long
+sys_readlink(const struct syscall_args *args)
+{
+	struct syscall_args a = { { (uint64_t)AT_FDCWD, args->a[0], args->a[1],
+				    args->a[2], 0, 0 } };
+
+	return sys_readlinkat(&a);
+}
+
+/* Everything runs as root: a file that exists may be read and written;
+ * execution needs an execute bit somewhere, as root's does on Linux. */
+long
+sys_faccessat2(const struct syscall_args *args)
+{
+	int err, mode = (int)args->a[2];
+	struct vnode *v;
+
+	if (mode & ~ACCESS_MODES)
+		return -EINVAL;
+	v = lookup_at((long)args->a[0], args->a[1],
+		      args->a[3] & AT_SYMLINK_NOFOLLOW ? LOOKUP_NOFOLLOW : 0,
+		      NULL, &err);
+	if (!v)
+		return err;
+	if ((mode & 1) && !S_ISDIR(v->mode) && !(v->mode & 0111))
+		return -EACCES;
+	return 0;
+}
+
+long
+sys_faccessat(const struct syscall_args *args)
+{
+	struct syscall_args a = { { args->a[0], args->a[1], args->a[2], 0, 0, 0 } };
+
+	return sys_faccessat2(&a);
+}
+
+long
+sys_access(const struct syscall_args *args)
+{
+	struct syscall_args a = { { (uint64_t)AT_FDCWD, args->a[0], args->a[1],
+				    0, 0, 0 } };
+
+	return sys_faccessat2(&a);
+}
+
+/* Builds the path of @dir from the root backwards into @buf's end. */
+static long
+path_of(struct vnode *dir, char *buf, size_t size)
+{
+	size_t pos = size - 1;
+
+	buf[pos] = '\0';
+	while (dir->parent) {
+		struct vnode *parent = dir->parent;
+		const char *name = NULL;
+		struct list_node *n;
+		size_t len;
+
+		list_for_each(n, &parent->children) {
+			struct vfs_dirent *d = list_entry(n, struct vfs_dirent, node);
+
+			if (d->vnode == dir)
+				name = d->name;
+		}
+		if (!name)
+			return -ENOENT;		/* removed */
+		len = strlen(name);
+		if (len + 1 > pos)
+			return -ERANGE;
+		pos -= len;
+		memcpy(buf + pos, name, len);
+		buf[--pos] = '/';
+		dir = parent;
+	}
+	if (pos == size - 1)
+		buf[--pos] = '/';
+	return (long)pos;
+}
+
+long
+sys_getcwd(const struct syscall_args *args)
+{
+	char *buf = kmalloc(VFS_PATH_MAX);
+	long pos, len;
+
+	if (!buf)
+		return -ENOMEM;
+	spin_lock(&vfs_lock);
+	pos = path_of(vfs_cwd(), buf, VFS_PATH_MAX);
+	spin_unlock(&vfs_lock);
+	len = pos < 0 ? pos : VFS_PATH_MAX - pos;
+	if (len > 0 && (uint64_t)len > args->a[1])
+		len = -ERANGE;
+	if (len > 0 && copy_to_user((void __user *)args->a[0], buf + pos, (size_t)len))
+		len = -EFAULT;
+	kfree(buf);
+	return len;
+}
+
+long
+sys_chdir(const struct syscall_args *args)
+{
+	int err;
+	struct vnode *v = lookup_at(AT_FDCWD, args->a[0], 0, NULL, &err);
+
+	if (!v)
+		return err;
+	if (!S_ISDIR(v->mode))
+		return -ENOTDIR;
+	vfs_set_cwd(v);
+	return 0;
+}
+
+long
+sys_mkdirat(const struct syscall_args *args)
+{
+	char last[VFS_NAME_MAX + 1];
+	int err;
+	struct vnode *dir = lookup_at((long)args->a[0], args->a[1],
+				      LOOKUP_PARENT, last, &err);
+
+	if (!dir)
+		return err;
+	spin_lock(&vfs_lock);
+	if (!vfs_create(dir, last,
+			S_IFDIR | ((uint32_t)args->a[2] & 07777 & ~UMASK_DEFAULT),
+			&err))
+		;
+	else
+		err = 0;
+	spin_unlock(&vfs_lock);
+	return err;
+}
+
+long
+sys_mkdir(const struct syscall_args *args)
+{
+	struct syscall_args a = { { (uint64_t)AT_FDCWD, args->a[0], args->a[1],
+				    0, 0, 0 } };
+
+	return sys_mkdirat(&a);
+}
+
+long
+sys_unlinkat(const struct syscall_args *args)
+{
+	char last[VFS_NAME_MAX + 1];
+	int err;
+	struct vnode *dir;
+
+	if (args->a[2] & ~(uint64_t)AT_REMOVEDIR)
+		return -EINVAL;
+	dir = lookup_at((long)args->a[0], args->a[1], LOOKUP_PARENT, last, &err);
+	if (!dir)
+		return err;
+	if (strcmp(last, ".") == 0 || strcmp(last, "..") == 0)
+		return -EINVAL;
+	spin_lock(&vfs_lock);
+	err = vfs_unlink(dir, last, args->a[2] & AT_REMOVEDIR);
+	spin_unlock(&vfs_lock);
+	return err;
+}
+
+long
+sys_unlink(const struct syscall_args *args)
+{
+	struct syscall_args a = { { (uint64_t)AT_FDCWD, args->a[0], 0, 0, 0, 0 } };
+
+	return sys_unlinkat(&a);
+}
+
+long
+sys_rmdir(const struct syscall_args *args)
+{
+	struct syscall_args a = { { (uint64_t)AT_FDCWD, args->a[0], AT_REMOVEDIR,
+				    0, 0, 0 } };
+
+	return sys_unlinkat(&a);
+}
