@@ -1,6 +1,7 @@
 /* Unpacks a cpio newc archive into the tree: directories made as needed,
  * files borrowing the archive's bytes (copied on first write), links
  * copied. An entry that cannot be placed is reported and skipped. */
+#include <keel/clock.h>
 #include <keel/cpio.h>
 #include <keel/errno.h>
 #include <keel/printk.h>
@@ -75,6 +76,8 @@ unpack_entry(const struct cpio_entry *e)
 	v = vfs_create(dir, name, e->mode, &err);
 	if (!v)
 		return err;
+	v->mtime_ns = v->ctime_ns = v->atime_ns =
+		(uint64_t)e->mtime * NSEC_PER_SEC;	/* as archived */
 	if (S_ISLNK(e->mode))
 		return vfs_symlink_set(v, e->data, e->size);
 	if (S_ISREG(e->mode)) {
