@@ -1,7 +1,8 @@
-/* The program loader: reads argv[0] from the initrd, checks it with
- * elf_parse(), maps its segments (static executables, at their link
- * address, and static PIEs at a random base), builds the initial stack
- * (exec_stack.c) and starts it on the application's first thread. */
+/* The program loader: finds argv[0] in the file tree, checks it with
+ * elf_parse(), maps its segments (at their link address, or at a random
+ * base for PIEs) and its interpreter's for dynamic programs, builds the
+ * initial stack (exec_stack.c) and starts it on the application's first
+ * thread. */
 #include <keel/arch_context.h>
 #include <keel/elf.h>
 #include <keel/errno.h>
@@ -25,6 +26,8 @@
 #define PIE_BASE_MIN	0x0000555500000000ULL
 #define PIE_SPREAD	(1ULL << 32)
 #define LINUX_MAIN_TID	1	/* the first thread's id is the pid */
+/* Interpreters go 64 GiB above where PIEs may land, as on Linux. */
+#define INTERP_BASE_MIN	(PIE_BASE_MIN + (1ULL << 36))
 
 #define LINUX_FIRST_THREAD_TID	2
 
@@ -72,8 +75,6 @@ load_segments(const struct elf_image *img, const void *file, uint64_t bias)
 		if (err)
 			return err;
 	}
-	/* The heap (brk) starts after the last segment, as on Linux. */
-	vm_brk_init(img->hi + bias);
 	return 0;
 }
 
@@ -209,6 +210,46 @@ exec_find(const char *prog, const void **data, size_t *size)
 	return v && !err ? 0 : err;
 }
 
+/* A random base for a position-independent image in [min, min + spread). */
+static uint64_t
+random_base(uint64_t min, const struct elf_image *img)
+{
+	return min + ALIGN_DOWN(random_early_u64() % PIE_SPREAD, PAGE_SIZE) -
+	       img->lo;
+}
+
+/* Loads the program's interpreter (ld.so), as Linux does for PT_INTERP;
+ * returns its entry point in *entry and its base in *base. */
+static int
+exec_load_interp(const char *prog, const struct elf_image *img,
+		 uint64_t *entry, uint64_t *base)
+{
+	const void *data = NULL;
+	const char *why = NULL;
+	struct elf_image interp;
+	size_t size = 0;
+	int err = exec_find(img->interp, &data, &size);
+
+	if (err) {
+		printk("keel: error: cannot run %s: its interpreter %s: %s\n",
+		       prog, img->interp, open_error(err));
+		return err == -ENOENT ? EXEC_STATUS_NOT_FOUND
+				      : EXEC_STATUS_NOT_EXECUTABLE;
+	}
+	if (elf_parse(data, size, &interp, &why) || interp.type != ET_DYN ||
+	    interp.interp_len) {
+		printk("keel: error: cannot run %s: its interpreter %s: %s\n",
+		       prog, img->interp, why ? why : "not a shared object");
+		return EXEC_STATUS_NOT_EXECUTABLE;
+	}
+	*base = random_base(INTERP_BASE_MIN, &interp);
+	if (load_segments(&interp, data, *base))
+		return exec_fail(prog, "out of memory", EXEC_STATUS_NOT_EXECUTABLE);
+	*entry = interp.entry + *base;
+	*base += interp.lo;	/* AT_BASE: where its first page went */
+	return 0;
+}
+
 int
 exec_start(char *const argv[], char *const envp[])
 {
@@ -216,29 +257,32 @@ exec_start(char *const argv[], char *const envp[])
 	const void *data = NULL;
 	size_t size = 0;
 	struct elf_image img;
-	uint64_t bias = 0, sp;
+	uint64_t bias = 0, sp, entry, interp_base = 0;
 	int err;
 
 	app_state_init();
 	err = exec_find(prog, &data, &size);
-
 	if (err)
 		return exec_fail(prog, open_error(err), err == -ENOENT ?
 				 EXEC_STATUS_NOT_FOUND : EXEC_STATUS_NOT_EXECUTABLE);
 	if (elf_parse(data, size, &img, &why))
 		return exec_fail(prog, why, EXEC_STATUS_NOT_EXECUTABLE);
-	if (img.interp_len)
-		return exec_fail(prog, "dynamically linked (needs an interpreter); "
-				 "only static programs run so far",
-				 EXEC_STATUS_NOT_EXECUTABLE);
 	if (img.type == ET_DYN)
-		bias = PIE_BASE_MIN + ALIGN_DOWN(random_early_u64() % PIE_SPREAD,
-						 PAGE_SIZE) - img.lo;
+		bias = random_base(PIE_BASE_MIN, &img);
 	err = load_segments(&img, data, bias);
-	if (!err)
-		err = exec_build_stack(&img, bias, argv, envp, &sp);
+	if (err)
+		return exec_fail(prog, "out of memory", EXEC_STATUS_NOT_EXECUTABLE);
+	/* The heap (brk) starts after the program's last segment. */
+	vm_brk_init(img.hi + bias);
+	entry = img.entry + bias;
+	if (img.interp_len) {
+		err = exec_load_interp(prog, &img, &entry, &interp_base);
+		if (err)
+			return err;
+	}
+	err = exec_build_stack(&img, bias, interp_base, argv, envp, &sp);
 	if (err)
 		return exec_fail(prog, err == -E2BIG ? "arguments too long" :
 				 "out of memory", EXEC_STATUS_NOT_EXECUTABLE);
-	return exec_launch(prog, img.entry + bias, sp);
+	return exec_launch(prog, entry, sp);
 }

@@ -88,7 +88,8 @@ push_strings(struct stack_builder *b, char *const v[], uint64_t *addrs, int max)
 
 static int
 fill_auxv(uint64_t *aux, const struct elf_image *img, uint64_t bias,
-	  uint64_t execfn, uint64_t platform, uint64_t random)
+	  uint64_t interp_base, uint64_t execfn, uint64_t platform,
+	  uint64_t random)
 {
 	long vdso = vdso_map();
 	uint64_t pairs[][2] = {
@@ -96,7 +97,7 @@ fill_auxv(uint64_t *aux, const struct elf_image *img, uint64_t bias,
 		{ vdso > 0 ? AT_SYSINFO_EHDR : AT_FLAGS, vdso > 0 ? (uint64_t)vdso : 0 },
 		{ AT_PHDR, img->phdr_vaddr ? img->phdr_vaddr + bias : 0 },
 		{ AT_PHENT, img->phentsize }, { AT_PHNUM, img->phnum },
-		{ AT_PAGESZ, PAGE_SIZE }, { AT_BASE, 0 }, { AT_FLAGS, 0 },
+		{ AT_PAGESZ, PAGE_SIZE }, { AT_BASE, interp_base }, { AT_FLAGS, 0 },
 		{ AT_ENTRY, img->entry + bias },
 		{ AT_UID, 0 }, { AT_EUID, 0 }, { AT_GID, 0 }, { AT_EGID, 0 },
 		{ AT_PLATFORM, platform }, { AT_HWCAP, cpu_hwcap() },
@@ -114,7 +115,8 @@ fill_auxv(uint64_t *aux, const struct elf_image *img, uint64_t bias,
 
 int
 exec_build_stack(const struct elf_image *img, uint64_t bias,
-		 char *const argv[], char *const envp[], uint64_t *sp)
+		 uint64_t interp_base, char *const argv[], char *const envp[],
+		 uint64_t *sp)
 {
 	static uint64_t argp[STACK_WORDS_MAX], envpp[STACK_WORDS_MAX];
 	uint64_t top = STACK_TOP_MAX -
@@ -138,7 +140,7 @@ exec_build_stack(const struct elf_image *img, uint64_t bias,
 	if (argc < 0 || envc < 0 || !platform || !random)
 		return -E2BIG;
 	nwords = 1 + argc + 1 + envc + 1 +
-		 fill_auxv(aux, img, bias, execfn, platform, random);
+		 fill_auxv(aux, img, bias, interp_base, execfn, platform, random);
 	/* rsp must be 16-byte aligned at the entry point. */
 	p = (uint64_t *)ALIGN_DOWN(b.top - nwords * sizeof(uint64_t), 16);
 	if ((uint64_t)p < b.bottom + PAGE_SIZE)

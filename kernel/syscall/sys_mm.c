@@ -1,9 +1,14 @@
-/* Memory calls: brk, anonymous mmap (private or shared: one process sees
- * the same pages either way), munmap, mprotect, madvise. File mappings
- * wait for the file-descriptor table: no descriptor is open yet. */
+/* Memory calls: brk, mmap -- anonymous (private or shared: one process
+ * sees the same pages either way) and private file mappings, filled with
+ * a copy of the file (shared writable file mappings are -ENODEV) --
+ * munmap, mprotect, madvise. */
 #include <keel/errno.h>
+#include <keel/file.h>
+#include <keel/page.h>
+#include <keel/uaccess.h>
 #include <keel/syscall.h>
 #include <keel/vm.h>
+#include "../fs/fs_internal.h"
 
 #define PROT_READ		0x1
 #define PROT_WRITE		0x2
@@ -32,6 +37,42 @@ sys_brk(const struct syscall_args *args)
 	return (long)vm_brk(args->a[0]);
 }
 
+/* A private mapping of part of a file: anonymous memory holding a copy of
+ * [off, off + len) of it (zeros past its end), then given @prot. */
+static long
+mmap_file(uint64_t addr, uint64_t len, unsigned prot, uint64_t flags, int fd,
+	  uint64_t off)
+{
+	struct file *f = fd_get(fd);
+	uint64_t n;
+	long a;
+	int err;
+
+	if (!f || (f->flags & O_ACCMODE) == O_WRONLY)
+		return -EBADF;
+	if (!S_ISREG(f->vnode->mode))
+		return -ENODEV;
+	if (!IS_ALIGNED(off, PAGE_SIZE))
+		return -EINVAL;
+	if ((flags & MAP_TYPE) != MAP_PRIVATE && (prot & PROT_WRITE))
+		return -ENODEV;		/* writes would not reach the file */
+	a = vm_map_anon(addr, len, prot | PROT_WRITE, flags & MAP_FIXED,
+			flags & MAP_FIXED_NOREPLACE);
+	if (a < 0)
+		return a;
+	spin_lock(&vfs_lock);
+	n = off < f->vnode->size ? MIN(len, f->vnode->size - off) : 0;
+	err = n ? copy_to_user((void __user *)a, f->vnode->data + off, n) : 0;
+	spin_unlock(&vfs_lock);
+	if (!err && !(prot & PROT_WRITE))
+		err = vm_protect((uint64_t)a, ALIGN_UP(len, PAGE_SIZE), prot);
+	if (err) {
+		vm_unmap((uint64_t)a, len);
+		return err;
+	}
+	return a;
+}
+
 long
 sys_mmap(const struct syscall_args *args)
 {
@@ -45,7 +86,8 @@ sys_mmap(const struct syscall_args *args)
 	    type != MAP_SHARED_VALIDATE)
 		return -EINVAL;
 	if (!(flags & MAP_ANONYMOUS))
-		return -EBADF;	/* no file descriptors are open yet */
+		return mmap_file(addr, len, prot, flags, (int)args->a[4],
+				 args->a[5]);
 	return vm_map_anon(addr, len, prot, flags & MAP_FIXED,
 			   flags & MAP_FIXED_NOREPLACE);
 }

@@ -13,6 +13,9 @@ from conftest import explain, qemu
 import initrd
 
 NOT_FOUND, NOT_EXECUTABLE = 127, 126
+# The host's glibc, copied into the initrd for the dynamically linked tests.
+LD_SO = "/lib64/ld-linux-x86-64.so.2"
+LIBC_SO = "/lib/x86_64-linux-gnu/libc.so.6"
 
 
 @pytest.fixture(scope="module")
@@ -41,6 +44,13 @@ def archive(tmp_path_factory):
                                   str(d / "abort-musl"))
     abort_glibc = initrd.compile_c(os.path.join(initrd.APPS_TESTS, "abort.c"),
                                    str(d / "abort-glibc"), compiler="gcc")
+    hello_dyn = initrd.compile_c(
+        os.path.join(initrd.APPS_TESTS, "hello_args.c"), str(d / "hello-dyn"),
+        compiler="gcc", flags=("-O2",))
+    with open(LD_SO, "rb") as f:
+        ld_so = f.read()
+    with open(LIBC_SO, "rb") as f:
+        libc_so = f.read()
     files = os.path.join(initrd.APPS_TESTS, "files.c")
     files_musl = initrd.compile_c(files, str(d / "files-musl"))
     files_glibc = initrd.compile_c(files, str(d / "files-glibc"),
@@ -50,8 +60,9 @@ def archive(tmp_path_factory):
                                  flags=("-static", "-O2", "-pthread"))
     pthr_glibc = initrd.compile_c(pthr, str(d / "pthr-glibc"), compiler="gcc",
                                   flags=("-static", "-O2", "-pthread"))
-    with open("/usr/bin/true", "rb") as f:
-        dynamic = f.read()
+    musl_dynamic = initrd.compile_c(
+        os.path.join(initrd.APPS_TESTS, "hello_args.c"), str(d / "musl-dyn"),
+        flags=("-O2",))     # interpreter /lib/ld-musl-x86_64.so.1: not there
     entries = [
         ("bin", stat.S_IFDIR | 0o755, b""),
         initrd.regular("bin/hello", hello),
@@ -77,7 +88,13 @@ def archive(tmp_path_factory):
         initrd.regular("bin/pthreads-glibc", pthr_glibc),
         initrd.regular("bin/script", b"#!/bin/sh\necho hi\n"),
         initrd.regular("bin/truncated", hello[:100]),
-        initrd.regular("bin/dynamic", dynamic),
+        initrd.regular("bin/musl-dynamic", musl_dynamic),
+        initrd.regular("bin/hello-dyn", hello_dyn),
+        ("lib64", stat.S_IFDIR | 0o755, b""),
+        initrd.regular(LD_SO.lstrip("/"), ld_so),
+        ("lib", stat.S_IFDIR | 0o755, b""),
+        ("lib/x86_64-linux-gnu", stat.S_IFDIR | 0o755, b""),
+        initrd.regular(LIBC_SO.lstrip("/"), libc_so),
     ]
     path = str(d / "root.cpio")
     initrd.write_newc(path, entries)
@@ -133,6 +150,14 @@ def test_pthread_counter_is_exact(run, prog):
     assert r.exit.kind == qemu.STATUS and r.status == 0, explain(r)
 
 
+def test_dynamic_glibc_program_runs_through_its_interpreter(run):
+    r = run("--strace /bin/hello-dyn y 6")
+    assert "hello_args: argc=3 [y] [6]" in r.output, explain(r)
+    assert re.search(r"openat\(-?\d+, \"/lib/x86_64-linux-gnu/libc.so.6\"",
+                     r.output), explain(r)
+    assert r.exit.kind == qemu.STATUS and r.status == 6, explain(r)
+
+
 def test_static_glibc_program_runs(run):
     r = run("/bin/hello-glibc x 4")
     assert "hello_args: argc=3 [x] [4]" in r.output, explain(r)
@@ -169,7 +194,7 @@ def test_strace_shows_the_program_calls(run):
     ("/bin/nope", NOT_FOUND, "no such file"),
     ("/bin/script", NOT_EXECUTABLE, "not an ELF"),
     ("/bin/truncated", NOT_EXECUTABLE, "truncated"),
-    ("/bin/dynamic", NOT_EXECUTABLE, "dynamically linked"),
+
     ("/bin/loop", NOT_EXECUTABLE, "symbolic links"),
     ("/bin", NOT_EXECUTABLE, "not a regular file"),
 ])
@@ -178,6 +203,14 @@ def test_program_that_cannot_start_says_why(run, cmdline, status, why):
     m = re.search(r"keel: error: cannot run (\S+): (.*)$", r.output, re.M)
     assert m and why in m.group(2), explain(r)
     assert r.exit.kind == qemu.STATUS and r.status == status, explain(r)
+
+
+def test_missing_interpreter_is_named(run):
+    r = run("/bin/musl-dynamic")
+    assert re.search(r"keel: error: cannot run /bin/musl-dynamic: its "
+                     r"interpreter /lib/ld-musl-x86_64.so.1: no such file",
+                     r.output), explain(r)
+    assert r.exit.kind == qemu.STATUS and r.status == NOT_FOUND, explain(r)
 
 
 def test_program_without_initrd_is_not_found(run):
