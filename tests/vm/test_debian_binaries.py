@@ -73,6 +73,8 @@ def test_busybox_applet_matches_host(kernel, busybox, tree, argv):
 
 
 LUA_PACKAGES = ["lua5.4", "libreadline8", "libtinfo6"]
+SQLITE_PACKAGES = ["sqlite3", "libsqlite3-0", "libreadline8", "libtinfo6",
+                   "zlib1g"]
 HOST_LIBS = ["/lib64/ld-linux-x86-64.so.2", "/lib/x86_64-linux-gnu/libc.so.6",
              "/lib/x86_64-linux-gnu/libm.so.6"]
 LUA_SCRIPT = b"""local t = {}
@@ -103,27 +105,54 @@ def _tree_entries(root):
     return entries
 
 
-@pytest.fixture(scope="module")
-def lua_archive(tmp_path_factory):
-    d = tmp_path_factory.mktemp("lua")
+def debian_archive(tmp_path_factory, name, packages, extra):
+    """An initrd with @packages unpacked, the host's glibc, and @extra
+    ({guest path: bytes}); skips when the packages cannot be fetched."""
+    d = tmp_path_factory.mktemp(name)
     root = d / "root"
     try:
-        for pkg in LUA_PACKAGES:
+        for pkg in packages:
             deb = guest.fetch_deb(pkg, str(d / "debs"))
             subprocess.run(["dpkg-deb", "-x", deb, str(root)], check=True,
                            timeout=120)
     except Exception as e:
-        pytest.skip(f"lua5.4 cannot be fetched: {e}")
+        pytest.skip(f"{name} cannot be fetched: {e}")
     for lib in HOST_LIBS:
         dest = root / lib.lstrip("/")
         os.makedirs(dest.parent, exist_ok=True)
         with open(lib, "rb") as src:
             dest.write_bytes(src.read())
-    (root / "etc").mkdir(exist_ok=True)
-    (root / "etc" / "t.lua").write_bytes(LUA_SCRIPT)
+    for path, data in extra.items():
+        dest = root / path.lstrip("/")
+        os.makedirs(dest.parent, exist_ok=True)
+        dest.write_bytes(data)
     path = str(d / "root.cpio")
     initrd.write_newc(path, _tree_entries(str(root)))
     return path
+
+
+@pytest.fixture(scope="module")
+def lua_archive(tmp_path_factory):
+    return debian_archive(tmp_path_factory, "lua", LUA_PACKAGES,
+                          {"/etc/t.lua": LUA_SCRIPT})
+
+
+@pytest.fixture(scope="module")
+def sqlite_archive(tmp_path_factory):
+    return debian_archive(tmp_path_factory, "sqlite", SQLITE_PACKAGES, {})
+
+
+def test_debian_sqlite3_runs_sql(kernel, sqlite_archive):
+    """Debian's sqlite3 (libsqlite3, libreadline, libz, libc), unmodified."""
+    b = qemu.Boot(machine="microvm", kernel=kernel, initrd=sqlite_archive,
+                  append='--env=HOME=/tmp /usr/bin/sqlite3 :memory: '
+                         '"create table t(a, b); insert into t values '
+                         '(1, \'x\'), (2, \'y\'); select sum(a), '
+                         'group_concat(b) from t;"',
+                  memory="256M", accel=qemu.pick_accel())
+    r = qemu.run(b, 120)
+    assert "3|x,y" in r.output, explain(r)
+    assert r.exit.kind == qemu.STATUS and r.status == 0, explain(r)
 
 
 def test_debian_lua_runs_a_script(kernel, lua_archive):
