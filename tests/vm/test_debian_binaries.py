@@ -165,3 +165,38 @@ def test_debian_lua_runs_a_script(kernel, lua_archive):
     assert "APPLE,FIG,PEAR\t3.142\ttrue" in r.output, explain(r)
     assert "lines\t2\ttrue" in r.output, explain(r)
     assert r.exit.kind == qemu.STATUS and r.status == 0, explain(r)
+
+
+PYTHON_PACKAGES = ["python3.11-minimal", "libpython3.11-minimal",
+                   "libpython3.11-stdlib", "libexpat1", "zlib1g", "libffi8"]
+PYTHON_SCRIPT = b"""import json, os, threading, hashlib
+out = {}
+def work():
+    out["sum"] = sum(range(1000))
+t = threading.Thread(target=work); t.start(); t.join()
+with open("/tmp/d.json", "w") as f:
+    json.dump(out, f)
+with open("/tmp/d.json") as f:
+    back = json.load(f)
+os.unlink("/tmp/d.json")
+print("py", back["sum"], hashlib.sha256(b"keel").hexdigest())
+"""
+
+
+@pytest.fixture(scope="module")
+def python_archive(tmp_path_factory):
+    return debian_archive(tmp_path_factory, "python", PYTHON_PACKAGES,
+                          {"/etc/t.py": PYTHON_SCRIPT})
+
+
+def test_debian_python3_runs_json_threading_os_hashlib(kernel, python_archive):
+    """Debian's python3.11 (dynamic, non-PIE, its stdlib from the package)
+    runs unmodified: a thread, a JSON file in /tmp, sha256."""
+    import hashlib
+    b = qemu.Boot(machine="microvm", kernel=kernel, initrd=python_archive,
+                  append="--env=HOME=/tmp /usr/bin/python3.11 /etc/t.py",
+                  memory="512M", accel=qemu.pick_accel())
+    r = qemu.run(b, 300)
+    want = "py 499500 " + hashlib.sha256(b"keel").hexdigest()
+    assert want in r.output, explain(r)
+    assert r.exit.kind == qemu.STATUS and r.status == 0, explain(r)
