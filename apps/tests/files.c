@@ -136,19 +136,55 @@ devices(void)
 }
 
 static int
+rename_and_umask(void)
+{
+	char buf[8] = "";
+	int fd;
+
+	if (close(open("/tmp/r1", O_CREAT | O_WRONLY, 0644)) ||
+	    (fd = open("/tmp/r2", O_CREAT | O_WRONLY, 0644)) < 0 ||
+	    write(fd, "two", 3) != 3 || close(fd))
+		return 0;
+	if (rename("/tmp/r2", "/tmp/r1"))	/* replaces r1 */
+		return 0;
+	fd = open("/tmp/r1", O_RDONLY);
+	if (fd < 0 || read(fd, buf, sizeof(buf)) != 3 || strcmp(buf, "two") ||
+	    close(fd) || access("/tmp/r2", F_OK) != -1 || errno != ENOENT)
+		return 0;
+	if (mkdir("/tmp/rd", 0755) || rename("/tmp/rd", "/tmp/rd/sub") != -1 ||
+	    errno != EINVAL || rmdir("/tmp/rd"))
+		return 0;
+	umask(077);
+	fd = open("/tmp/r3", O_CREAT | O_WRONLY, 0666);
+	struct stat st;
+	return fd >= 0 && fstat(fd, &st) == 0 && (st.st_mode & 0777) == 0600 &&
+	       umask(022) == 077 && unlink("/tmp/r1") == 0 && unlink("/tmp/r3") == 0;
+}
+
+static int
 bad_pointers(void)
 {
+	int fd = open("/etc/greeting", O_RDONLY), dir = open("/etc", O_RDONLY);
+
 	return syscall(SYS_openat, AT_FDCWD, (void *)16, O_RDONLY) == -1 &&
 	       errno == EFAULT &&
 	       syscall(SYS_newfstatat, AT_FDCWD, "/etc", (void *)16, 0) == -1 &&
 	       errno == EFAULT &&
-	       syscall(SYS_read, 0, (void *)16, 1) >= -1;
+	       syscall(SYS_read, fd, (void *)16, 4) == -1 && errno == EFAULT &&
+	       syscall(SYS_fstat, fd, (void *)16) == -1 && errno == EFAULT &&
+	       syscall(SYS_getdents64, dir, (void *)16, 4096) == -1 &&
+	       errno == EFAULT &&
+	       syscall(SYS_readlink, "/etc/link", (void *)16, 8) == -1 &&
+	       errno == EFAULT &&
+	       syscall(SYS_getcwd, (void *)16, 64) == -1 && errno == EFAULT &&
+	       syscall(SYS_rename, (void *)16, "/tmp/z") == -1 && errno == EFAULT &&
+	       close(fd) == 0 && close(dir) == 0;
 }
 
 int
 main(void)
 {
-	printf("KTAP version 1\n1..8\n");
+	printf("KTAP version 1\n1..9\n");
 	report("initrd_file_reads_back", initrd_file_reads_back());
 	report("tmp_file_write_seek_read", tmp_file_write_seek_read());
 	report("append_and_truncate", append_and_truncate());
@@ -156,6 +192,7 @@ main(void)
 	report("links_and_cwd", links_and_cwd());
 	report("descriptors", descriptors());
 	report("devices", devices());
+	report("rename_and_umask", rename_and_umask());
 	report("bad_pointers", bad_pointers());
 	printf("# %d failed\n", failed);
 	return failed;

@@ -227,3 +227,63 @@ vfs_symlink_set(struct vnode *link, const char *target, size_t len)
 	link->size = len;
 	return 0;
 }
+
+/* The entry @name of @dir, or NULL. */
+static struct vfs_dirent *
+dir_entry(struct vnode *dir, const char *name)
+{
+	struct list_node *n;
+
+	list_for_each(n, &dir->children) {
+		struct vfs_dirent *d = list_entry(n, struct vfs_dirent, node);
+
+		if (strcmp(d->name, name) == 0)
+			return d;
+	}
+	return NULL;
+}
+
+/* True if @v is @dir or one of its ancestors (moving @v there would cut
+ * it off the tree). */
+static bool
+is_ancestor(struct vnode *v, struct vnode *dir)
+{
+	for (; dir; dir = dir->parent)
+		if (dir == v)
+			return true;
+	return false;
+}
+
+int
+vfs_rename(struct vnode *odir, const char *oname, struct vnode *ndir,
+	   const char *nname)
+{
+	struct vfs_dirent *from = dir_entry(odir, oname);
+	struct vfs_dirent *to = dir_entry(ndir, nname);
+	struct vnode *v;
+	int err;
+
+	if (!from)
+		return -ENOENT;
+	v = from->vnode;
+	if (to && to->vnode == v)
+		return 0;
+	if (S_ISDIR(v->mode) && is_ancestor(v, ndir))
+		return -EINVAL;
+	if (to) {
+		/* Replace atomically: the target name never disappears. */
+		if (S_ISDIR(v->mode) != S_ISDIR(to->vnode->mode))
+			return S_ISDIR(v->mode) ? -ENOTDIR : -EISDIR;
+		err = vfs_unlink(ndir, nname, S_ISDIR(to->vnode->mode));
+		if (err)
+			return err;
+	}
+	err = dir_link(ndir, nname, v);
+	if (err)
+		return err;
+	list_remove(&from->node);
+	kfree(from);
+	if (S_ISDIR(v->mode))
+		odir->nlink--;
+	return 0;
+}

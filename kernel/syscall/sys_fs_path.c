@@ -20,6 +20,8 @@
 #define ACCESS_MODES	7
 #define UMASK_DEFAULT	022
 
+static uint32_t file_umask = UMASK_DEFAULT;	/* one process, one mask */
+
 struct stat_user {
 	uint64_t dev, ino, nlink;
 	uint32_t mode, uid, gid, pad0;
@@ -90,7 +92,7 @@ open_create(struct vnode *dir, const char *name, int flags, uint32_t mode,
 	if (v && (flags & O_EXCL))
 		return -EEXIST;
 	if (!v) {
-		v = vfs_create(dir, name, S_IFREG | (mode & 07777 & ~UMASK_DEFAULT),
+		v = vfs_create(dir, name, S_IFREG | (mode & 07777 & ~file_umask),
 			       &err);
 		if (!v)
 			return err;
@@ -454,7 +456,7 @@ sys_mkdirat(const struct syscall_args *args)
 		return err;
 	spin_lock(&vfs_lock);
 	if (!vfs_create(dir, last,
-			S_IFDIR | ((uint32_t)args->a[2] & 07777 & ~UMASK_DEFAULT),
+			S_IFDIR | ((uint32_t)args->a[2] & 07777 & ~file_umask),
 			&err))
 		;
 	else
@@ -507,4 +509,60 @@ sys_rmdir(const struct syscall_args *args)
 				    0, 0, 0 } };
 
 	return sys_unlinkat(&a);
+}
+
+#define RENAME_NOREPLACE	1
+
+long
+sys_renameat2(const struct syscall_args *args)
+{
+	char oname[VFS_NAME_MAX + 1], nname[VFS_NAME_MAX + 1];
+	struct vnode *odir, *ndir;
+	int err;
+
+	if (args->a[4] & ~(uint64_t)RENAME_NOREPLACE)
+		return -EINVAL;
+	odir = lookup_at((long)args->a[0], args->a[1], LOOKUP_PARENT, oname, &err);
+	if (!odir)
+		return err;
+	ndir = lookup_at((long)args->a[2], args->a[3], LOOKUP_PARENT, nname, &err);
+	if (!ndir)
+		return err;
+	if (!strcmp(oname, ".") || !strcmp(oname, "..") || !strcmp(nname, ".") ||
+	    !strcmp(nname, ".."))
+		return -EBUSY;
+	spin_lock(&vfs_lock);
+	if ((args->a[4] & RENAME_NOREPLACE) && vfs_dir_find(ndir, nname))
+		err = -EEXIST;
+	else
+		err = vfs_rename(odir, oname, ndir, nname);
+	spin_unlock(&vfs_lock);
+	return err;
+}
+
+long
+sys_renameat(const struct syscall_args *args)
+{
+	struct syscall_args a = { { args->a[0], args->a[1], args->a[2],
+				    args->a[3], 0, 0 } };
+
+	return sys_renameat2(&a);
+}
+
+long
+sys_rename(const struct syscall_args *args)
+{
+	struct syscall_args a = { { (uint64_t)AT_FDCWD, args->a[0],
+				    (uint64_t)AT_FDCWD, args->a[1], 0, 0 } };
+
+	return sys_renameat2(&a);
+}
+
+long
+sys_umask(const struct syscall_args *args)
+{
+	uint32_t old = file_umask;
+
+	file_umask = (uint32_t)args->a[0] & 0777;
+	return old;
 }

@@ -86,6 +86,11 @@ struct vnode *
 vfs_create(struct vnode *dir, const char *name, uint32_t mode, int *err);
 int
 vfs_unlink(struct vnode *dir, const char *name, bool rmdir);
+/* Moves @oname of @odir to @nname of @ndir, replacing what is there
+ * (same kind only), as rename(2). */
+int
+vfs_rename(struct vnode *odir, const char *oname, struct vnode *ndir,
+	   const char *nname);
 int
 vfs_symlink_set(struct vnode *link, const char *target, size_t len);
 
