@@ -74,12 +74,20 @@ console_ioctl(struct vnode *v, unsigned long req, uint64_t arg)
 	return console_tty_ioctl(req, arg);
 }
 
-static const struct vnode_dev_ops null_ops = { null_read, sink_write, NULL };
-static const struct vnode_dev_ops zero_ops = { zero_read, sink_write, NULL };
-static const struct vnode_dev_ops full_ops = { zero_read, full_write, NULL };
-static const struct vnode_dev_ops random_ops = { random_read, sink_write, NULL };
+static const struct vnode_dev_ops null_ops = {
+	.read = null_read, .write = sink_write,
+};
+static const struct vnode_dev_ops zero_ops = {
+	.read = zero_read, .write = sink_write,
+};
+static const struct vnode_dev_ops full_ops = {
+	.read = zero_read, .write = full_write,
+};
+static const struct vnode_dev_ops random_ops = {
+	.read = random_read, .write = sink_write,
+};
 static const struct vnode_dev_ops console_ops = {
-	console_read, console_dev_write, console_ioctl,
+	.read = console_read, .write = console_dev_write, .ioctl = console_ioctl,
 };
 
 int

@@ -24,12 +24,24 @@ file_new(struct vnode *v, int flags)
 	return f;
 }
 
-static void
+/* Drops a reference; returns the file if it was the last, for the caller
+ * to finish outside the table lock (a release may wake or free). */
+static struct file *
 file_put(struct file *f)
 {
 	if (--f->refs > 0)
+		return NULL;
+	return f;
+}
+
+static void
+file_finish(struct file *f)
+{
+	if (!f)
 		return;
 	__atomic_fetch_sub(&f->vnode->refs, 1, __ATOMIC_RELAXED);
+	if (f->vnode->dev && f->vnode->dev->release)
+		f->vnode->dev->release(f->vnode, f->flags);
 	kfree(f);
 }
 
@@ -67,19 +79,22 @@ fd_close(int fd)
 
 	if (fd < 0 || fd >= FD_MAX)
 		return -EBADF;
+	struct file *last = NULL;
+
 	spin_lock(&fd_lock);
 	f = table[fd];
 	table[fd] = NULL;
 	if (f)
-		file_put(f);
+		last = file_put(f);
 	spin_unlock(&fd_lock);
+	file_finish(last);
 	return f ? 0 : -EBADF;
 }
 
 int
 fd_dup_to(int oldfd, int newfd, bool cloexec)
 {
-	struct file *f, *old;
+	struct file *f, *old, *last = NULL;
 
 	if (newfd < 0 || newfd >= FD_MAX)
 		return -EBADF;
@@ -94,8 +109,9 @@ fd_dup_to(int oldfd, int newfd, bool cloexec)
 	cloexec_bit[newfd] = cloexec;
 	f->refs++;
 	if (old)
-		file_put(old);
+		last = file_put(old);
 	spin_unlock(&fd_lock);
+	file_finish(last);
 	return newfd;
 }
 

@@ -14,6 +14,11 @@ vnode_new(uint32_t mode);
 int
 dir_link(struct vnode *dir, const char *name, struct vnode *v);
 
+struct file;
+/* A new pipe's two ends (pipe.c). */
+int
+pipe_create(struct file **rd, struct file **wr);
+
 /* /dev (devfs.c). */
 int
 devfs_init(void);

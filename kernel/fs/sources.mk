@@ -1,4 +1,5 @@
 # Sources of kernel/fs: the tree (ramfs), lookup, devices, the initrd
 # unpacker and the descriptor table.
 KERNEL_SRCS += kernel/fs/ramfs.c kernel/fs/path.c kernel/fs/devfs.c \
-	kernel/fs/vfs_init.c kernel/fs/unpack.c kernel/fs/file.c
+	kernel/fs/vfs_init.c kernel/fs/unpack.c kernel/fs/file.c \
+	kernel/fs/pipe.c

@@ -28,6 +28,14 @@ struct iovec_user {
 	uint64_t len;
 };
 
+/* What a device's read/write gets: pipes want the open flags, the rest
+ * the offset. */
+static uint64_t
+dev_arg(const struct file *f, uint64_t off)
+{
+	return S_ISFIFO(f->vnode->mode) ? (uint64_t)f->flags : off;
+}
+
 static long
 file_read_at(struct file *f, char __user *buf, size_t len, uint64_t off)
 {
@@ -35,12 +43,18 @@ file_read_at(struct file *f, char __user *buf, size_t len, uint64_t off)
 	size_t done = 0;
 
 	while (done < len) {
+		size_t chunk = MIN(len - done, sizeof(bounce));
 		long n;
 
-		spin_lock(&vfs_lock);
-		n = vfs_read(f->vnode, bounce, MIN(len - done, sizeof(bounce)),
-			     off + done);
-		spin_unlock(&vfs_lock);
+		if (f->vnode->dev) {	/* may sleep: no tree lock */
+			n = f->vnode->dev->read ?
+			    f->vnode->dev->read(f->vnode, bounce, chunk,
+						dev_arg(f, off + done)) : -EINVAL;
+		} else {
+			spin_lock(&vfs_lock);
+			n = vfs_read(f->vnode, bounce, chunk, off + done);
+			spin_unlock(&vfs_lock);
+		}
 		if (n <= 0)
 			return done ? (long)done : n;
 		if (copy_to_user(buf + done, bounce, (size_t)n))
@@ -64,11 +78,17 @@ file_write_at(struct file *f, const char __user *buf, size_t len, uint64_t off)
 
 		if (copy_from_user(bounce, buf + done, chunk))
 			return done ? (long)done : -EFAULT;
-		spin_lock(&vfs_lock);
-		if (f->flags & O_APPEND && !f->vnode->dev)
-			off = f->vnode->size - done;
-		n = vfs_write(f->vnode, bounce, chunk, off + done);
-		spin_unlock(&vfs_lock);
+		if (f->vnode->dev) {	/* may sleep: no tree lock */
+			n = f->vnode->dev->write ?
+			    f->vnode->dev->write(f->vnode, bounce, chunk,
+						 dev_arg(f, off + done)) : -EINVAL;
+		} else {
+			spin_lock(&vfs_lock);
+			if (f->flags & O_APPEND)
+				off = f->vnode->size - done;
+			n = vfs_write(f->vnode, bounce, chunk, off + done);
+			spin_unlock(&vfs_lock);
+		}
 		if (n <= 0)
 			return done ? (long)done : n;
 		done += (size_t)n;
@@ -268,4 +288,39 @@ sys_fcntl(const struct syscall_args *args)
 		return 0;
 	}
 	return -EINVAL;
+}
+
+long
+sys_pipe2(const struct syscall_args *args)
+{
+	struct file *rd, *wr;
+	int fds[2], err;
+	int flags = (int)args->a[1];
+
+	if (flags & ~(O_CLOEXEC | O_NONBLOCK))
+		return -EINVAL;
+	err = pipe_create(&rd, &wr);
+	if (err)
+		return err;
+	rd->flags |= flags & O_NONBLOCK;
+	wr->flags |= flags & O_NONBLOCK;
+	fds[0] = fd_install(rd, 0, flags & O_CLOEXEC);
+	fds[1] = fds[0] < 0 ? -EMFILE : fd_install(wr, 0, flags & O_CLOEXEC);
+	if (fds[1] < 0 || copy_to_user((void __user *)args->a[0], fds,
+				       sizeof(fds))) {
+		if (fds[0] >= 0)
+			fd_close(fds[0]);
+		if (fds[1] >= 0)
+			fd_close(fds[1]);
+		return fds[1] < 0 ? -EMFILE : -EFAULT;
+	}
+	return 0;
+}
+
+long
+sys_pipe(const struct syscall_args *args)
+{
+	struct syscall_args a = { { args->a[0], 0, 0, 0, 0, 0 } };
+
+	return sys_pipe2(&a);
 }

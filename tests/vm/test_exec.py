@@ -51,6 +51,12 @@ def archive(tmp_path_factory):
         ld_so = f.read()
     with open(LIBC_SO, "rb") as f:
         libc_so = f.read()
+    pipes = os.path.join(initrd.APPS_TESTS, "pipes.c")
+    pipes_musl = initrd.compile_c(pipes, str(d / "pipes-musl"),
+                                  flags=("-static", "-O2", "-pthread"))
+    pipes_glibc = initrd.compile_c(pipes, str(d / "pipes-glibc"),
+                                   compiler="gcc",
+                                   flags=("-static", "-O2", "-pthread"))
     files = os.path.join(initrd.APPS_TESTS, "files.c")
     files_musl = initrd.compile_c(files, str(d / "files-musl"))
     files_glibc = initrd.compile_c(files, str(d / "files-glibc"),
@@ -81,6 +87,8 @@ def archive(tmp_path_factory):
         initrd.regular("etc/greeting", b"hello files\n", 0o644),
         initrd.symlink("etc/link", "greeting"),
         initrd.regular("bin/files-musl", files_musl),
+        initrd.regular("bin/pipes-musl", pipes_musl),
+        initrd.regular("bin/pipes-glibc", pipes_glibc),
         initrd.regular("bin/files-glibc", files_glibc),
         initrd.regular("bin/abort-musl", abort_musl),
         initrd.regular("bin/abort-glibc", abort_glibc),
@@ -133,7 +141,8 @@ def test_every_pointer_taking_call_returns_efault(run):
 @pytest.mark.parametrize("prog", ["/bin/mem-musl", "/bin/mem-glibc",
                                   "/bin/ident-musl", "/bin/ident-glibc",
                                   "/bin/vdso-musl", "/bin/vdso-glibc",
-                                  "/bin/files-musl", "/bin/files-glibc"])
+                                  "/bin/files-musl", "/bin/files-glibc",
+                                  "/bin/pipes-musl", "/bin/pipes-glibc"])
 def test_ktap_program(run, prog):
     r = run(prog)
     assert "KTAP version 1" in r.output, explain(r)

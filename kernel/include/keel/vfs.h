@@ -14,6 +14,7 @@
 
 /* st_mode bits (Linux values) */
 #define S_IFMT		0170000
+#define S_IFIFO		0010000
 #define S_IFDIR		0040000
 #define S_IFCHR		0020000
 #define S_IFREG		0100000
@@ -22,14 +23,19 @@
 #define S_ISREG(m)	(((m) & S_IFMT) == S_IFREG)
 #define S_ISLNK(m)	(((m) & S_IFMT) == S_IFLNK)
 #define S_ISCHR(m)	(((m) & S_IFMT) == S_IFCHR)
+#define S_ISFIFO(m)	(((m) & S_IFMT) == S_IFIFO)
 
 struct vnode;
 
-/* What a device node does; regular files and directories have none. */
+/* What a device node (or pipe) does; files and directories have none.
+ * read/write get the file offset in @arg, except for pipes, which take
+ * the open flags there (O_NONBLOCK). They may sleep: no tree lock is held.
+ * release runs when the last descriptor of an open file goes. */
 struct vnode_dev_ops {
-	long (*read)(struct vnode *v, char *kbuf, size_t len, uint64_t off);
-	long (*write)(struct vnode *v, const char *kbuf, size_t len, uint64_t off);
+	long (*read)(struct vnode *v, char *kbuf, size_t len, uint64_t arg);
+	long (*write)(struct vnode *v, const char *kbuf, size_t len, uint64_t arg);
 	long (*ioctl)(struct vnode *v, unsigned long req, uint64_t arg);
+	void (*release)(struct vnode *v, int flags);
 };
 
 struct vnode {
