@@ -31,6 +31,12 @@ def archive(tmp_path_factory):
     hello_glibc = initrd.compile_c(
         os.path.join(initrd.APPS_TESTS, "hello_args.c"), str(d / "hello-g"),
         compiler="gcc")
+    hello_spie = initrd.compile_c(
+        os.path.join(initrd.APPS_TESTS, "hello_args.c"), str(d / "hello-spie"),
+        compiler="gcc", flags=("-static-pie", "-O2"))
+    mem_spie = initrd.compile_c(os.path.join(initrd.APPS_TESTS, "mem.c"),
+                                str(d / "mem-spie"), compiler="gcc",
+                                flags=("-static-pie", "-O2"))
     segv = initrd.compile_c(os.path.join(initrd.APPS_TESTS, "segv.c"),
                             str(d / "segv"))
     ident = os.path.join(initrd.APPS_TESTS, "ident_signal.c")
@@ -78,6 +84,8 @@ def archive(tmp_path_factory):
         initrd.regular("bin/mem-musl", mem_musl),
         initrd.regular("bin/mem-glibc", mem_glibc),
         initrd.regular("bin/hello-glibc", hello_glibc),
+        initrd.regular("bin/hello-static-pie", hello_spie),
+        initrd.regular("bin/mem-static-pie", mem_spie),
         initrd.regular("bin/segv", segv),
         initrd.regular("bin/ident-musl", ident_musl),
         initrd.regular("bin/ident-glibc", ident_glibc),
@@ -139,6 +147,7 @@ def test_every_pointer_taking_call_returns_efault(run):
 
 
 @pytest.mark.parametrize("prog", ["/bin/mem-musl", "/bin/mem-glibc",
+                                  "/bin/mem-static-pie",
                                   "/bin/ident-musl", "/bin/ident-glibc",
                                   "/bin/vdso-musl", "/bin/vdso-glibc",
                                   "/bin/files-musl", "/bin/files-glibc",
@@ -165,6 +174,12 @@ def test_dynamic_glibc_program_runs_through_its_interpreter(run):
     assert re.search(r"openat\(-?\d+, \"/lib/x86_64-linux-gnu/libc.so.6\"",
                      r.output), explain(r)
     assert r.exit.kind == qemu.STATUS and r.status == 6, explain(r)
+
+
+def test_static_pie_runs_at_a_random_base(run):
+    r = run("--strace /bin/hello-static-pie p 2")
+    assert "hello_args: argc=3 [p] [2]" in r.output, explain(r)
+    assert r.exit.kind == qemu.STATUS and r.status == 2, explain(r)
 
 
 def test_static_glibc_program_runs(run):
