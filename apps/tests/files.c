@@ -161,6 +161,34 @@ rename_and_umask(void)
 	       umask(022) == 077 && unlink("/tmp/r1") == 0 && unlink("/tmp/r3") == 0;
 }
 
+/* The kernel's struct statx (musl 1.2.3 has no wrapper: raw call). */
+struct statx_k {
+	unsigned mask, blksize;
+	unsigned long long attributes;
+	unsigned nlink, uid, gid;
+	unsigned short mode, pad1;
+	unsigned long long ino, size, blocks, attributes_mask;
+	unsigned long long times[8];
+	unsigned rdev_major, rdev_minor, dev_major, dev_minor;
+	unsigned long long spare[14];
+};
+
+static int
+statx_matches_stat(void)
+{
+	struct statx_k sx;
+	struct stat st;
+
+	if (syscall(SYS_statx, AT_FDCWD, "/etc/greeting", 0, 0x7ff, &sx) ||
+	    stat("/etc/greeting", &st))
+		return 0;
+	return sx.size == (unsigned long long)st.st_size &&
+	       sx.ino == (unsigned long long)st.st_ino &&
+	       (sx.mode & S_IFMT) == S_IFREG &&
+	       syscall(SYS_statx, AT_FDCWD, "/nope", 0, 0x7ff, &sx) == -1 &&
+	       errno == ENOENT;
+}
+
 static int
 bad_pointers(void)
 {
@@ -184,7 +212,7 @@ bad_pointers(void)
 int
 main(void)
 {
-	printf("KTAP version 1\n1..9\n");
+	printf("KTAP version 1\n1..10\n");
 	report("initrd_file_reads_back", initrd_file_reads_back());
 	report("tmp_file_write_seek_read", tmp_file_write_seek_read());
 	report("append_and_truncate", append_and_truncate());
@@ -193,6 +221,7 @@ main(void)
 	report("descriptors", descriptors());
 	report("devices", devices());
 	report("rename_and_umask", rename_and_umask());
+	report("statx_matches_stat", statx_matches_stat());
 	report("bad_pointers", bad_pointers());
 	printf("# %d failed\n", failed);
 	return failed;

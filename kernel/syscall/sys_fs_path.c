@@ -566,3 +566,70 @@ sys_umask(const struct syscall_args *args)
 	file_umask = (uint32_t)args->a[0] & 0777;
 	return old;
 }
+
+struct statx_time_user {
+	int64_t sec;
+	uint32_t nsec;
+	int32_t pad;
+};
+
+struct statx_user {
+	uint32_t mask, blksize;
+	uint64_t attributes;
+	uint32_t nlink, uid, gid;
+	uint16_t mode, pad1;
+	uint64_t ino, size, blocks, attributes_mask;
+	struct statx_time_user atime, btime, ctime, mtime;
+	uint32_t rdev_major, rdev_minor, dev_major, dev_minor;
+	uint64_t spare[14];
+};
+_Static_assert(sizeof(struct statx_user) == 256, "struct statx");
+
+#define STATX_BASIC_STATS	0x7ffU
+
+static struct statx_time_user
+statx_time(uint64_t ns)
+{
+	return (struct statx_time_user){ (int64_t)(ns / 1000000000ULL),
+					 (uint32_t)(ns % 1000000000ULL), 0 };
+}
+
+long
+sys_statx(const struct syscall_args *args)
+{
+	int flags = (int)args->a[2], err = 0;
+	struct statx_user sx;
+	struct vnode *v;
+	char first = 0;
+
+	if ((flags & AT_EMPTY_PATH) &&
+	    copy_from_user(&first, (const void __user *)args->a[1], 1) == 0 &&
+	    first == '\0') {
+		struct file *f = (long)args->a[0] == AT_FDCWD ? NULL
+							       : fd_get((int)args->a[0]);
+
+		v = (long)args->a[0] == AT_FDCWD ? vfs_cwd() : f ? f->vnode : NULL;
+		err = v ? 0 : -EBADF;
+	} else {
+		v = lookup_at((long)args->a[0], args->a[1],
+			      flags & AT_SYMLINK_NOFOLLOW ? LOOKUP_NOFOLLOW : 0,
+			      NULL, &err);
+	}
+	if (!v)
+		return err;
+	memset(&sx, 0, sizeof(sx));
+	sx.mask = STATX_BASIC_STATS;
+	sx.blksize = STAT_BLKSIZE;
+	sx.nlink = v->nlink;
+	sx.mode = (uint16_t)v->mode;
+	sx.ino = v->ino;
+	sx.size = v->size;
+	sx.blocks = (v->size + 511) / 512;
+	sx.atime = statx_time(v->atime_ns);
+	sx.mtime = statx_time(v->mtime_ns);
+	sx.ctime = statx_time(v->ctime_ns);
+	sx.rdev_major = v->rdev >> 8;
+	sx.rdev_minor = v->rdev & 0xff;
+	sx.dev_minor = 1;
+	return copy_to_user((void __user *)args->a[4], &sx, sizeof(sx));
+}
