@@ -190,6 +190,45 @@ statx_matches_stat(void)
 }
 
 static int
+read_whole(const char *path, char *buf, size_t size)
+{
+	int fd = open(path, O_RDONLY);
+	size_t got = 0;
+	ssize_t n;
+
+	if (fd < 0)
+		return -1;
+	while (got + 1 < size && (n = read(fd, buf + got, size - got - 1)) > 0)
+		got += (size_t)n;
+	buf[got] = '\0';
+	close(fd);
+	return (int)got;
+}
+
+static int
+proc_and_sys(const char *argv0)
+{
+	static char buf[8192];
+	char exe[256] = "";
+
+	if (read_whole("/proc/meminfo", buf, sizeof(buf)) <= 0 ||
+	    !strstr(buf, "MemTotal:"))
+		return 0;
+	if (read_whole("/proc/self/maps", buf, sizeof(buf)) <= 0 ||
+	    !strstr(buf, "[vdso]") || !strstr(buf, "r-xp"))
+		return 0;
+	if (read_whole("/sys/devices/system/cpu/online", buf, sizeof(buf)) != 2 ||
+	    strcmp(buf, "0\n"))
+		return 0;
+	if (readlink("/proc/self/exe", exe, sizeof(exe) - 1) <= 0 ||
+	    strcmp(exe, argv0))
+		return 0;
+	return read_whole("/proc/uptime", buf, sizeof(buf)) > 0 &&
+	       read_whole("/proc/cpuinfo", buf, sizeof(buf)) > 0 &&
+	       strstr(buf, "processor") != NULL;
+}
+
+static int
 bad_pointers(void)
 {
 	int fd = open("/etc/greeting", O_RDONLY), dir = open("/etc", O_RDONLY);
@@ -210,9 +249,10 @@ bad_pointers(void)
 }
 
 int
-main(void)
+main(int argc, char **argv)
 {
-	printf("KTAP version 1\n1..10\n");
+	(void)argc;
+	printf("KTAP version 1\n1..11\n");
 	report("initrd_file_reads_back", initrd_file_reads_back());
 	report("tmp_file_write_seek_read", tmp_file_write_seek_read());
 	report("append_and_truncate", append_and_truncate());
@@ -222,6 +262,7 @@ main(void)
 	report("devices", devices());
 	report("rename_and_umask", rename_and_umask());
 	report("statx_matches_stat", statx_matches_stat());
+	report("proc_and_sys", proc_and_sys(argv[0]));
 	report("bad_pointers", bad_pointers());
 	printf("# %d failed\n", failed);
 	return failed;

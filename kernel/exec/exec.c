@@ -274,6 +274,11 @@ exec_start(char *const argv[], char *const envp[])
 		return exec_fail(prog, "out of memory", EXEC_STATUS_NOT_EXECUTABLE);
 	/* The heap (brk) starts after the program's last segment. */
 	vm_brk_init(img.hi + bias);
+	if (prog[0] == '/') {
+		spin_lock(&vfs_lock);
+		procfs_set_exe(prog);
+		spin_unlock(&vfs_lock);
+	}
 	entry = img.entry + bias;
 	if (img.interp_len) {
 		err = exec_load_interp(prog, &img, &entry, &interp_base);

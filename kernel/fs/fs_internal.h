@@ -19,6 +19,10 @@ struct file;
 int
 pipe_create(struct file **rd, struct file **wr);
 
+/* /proc and /sys (procfs.c). */
+int
+procfs_init(void);
+
 /* /dev (devfs.c). */
 int
 devfs_init(void);

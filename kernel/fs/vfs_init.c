@@ -70,5 +70,7 @@ vfs_init(void)
 		err = make_link(dev, "stdout", "console");
 	if (!err)
 		err = make_link(dev, "stderr", "console");
+	if (!err)
+		err = procfs_init();
 	return err;
 }

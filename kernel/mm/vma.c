@@ -8,6 +8,7 @@
 #include <keel/list.h>
 #include <keel/page.h>
 #include <keel/paging.h>
+#include <keel/printk.h>
 #include <keel/pmm.h>
 #include <keel/random.h>
 #include <keel/spinlock.h>
@@ -386,4 +387,29 @@ vm_brk(uint64_t want)
 	vm.brk_end = end;
 	vm.brk = want;
 	return want;
+}
+
+size_t
+vm_format_maps(char *buf, size_t size)
+{
+	unsigned long flags = spin_lock_irqsave(&vm.lock);
+	struct list_node *n;
+	size_t len = 0;
+
+	list_for_each(n, &vm.areas) {
+		struct vma *v = vma_of(n);
+		int w;
+
+		if (len + 1 >= size)
+			break;
+		w = snprintf(buf + len, size - len, "%012lx-%012lx %c%c%cp 00000000 "
+			     "00:00 0 %s\n", v->start, v->end,
+			     v->prot & VM_PROT_READ ? 'r' : '-',
+			     v->prot & VM_PROT_WRITE ? 'w' : '-',
+			     v->prot & VM_PROT_EXEC ? 'x' : '-',
+			     v->special ? "[vdso]" : "");
+		len = MIN(len + (size_t)w, size - 1);
+	}
+	spin_unlock_irqrestore(&vm.lock, flags);
+	return len;
 }

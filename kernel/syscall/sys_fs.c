@@ -120,7 +120,7 @@ sys_read(const struct syscall_args *args)
 	if (!f)
 		return err;
 	n = file_read_at(f, (char __user *)args->a[1], args->a[2], f->offset);
-	if (n > 0 && !f->vnode->dev)
+	if (n > 0 && !S_ISFIFO(f->vnode->mode))
 		f->offset += (uint64_t)n;
 	return n;
 }

@@ -108,6 +108,10 @@ vfs_write(struct vnode *v, const char *kbuf, size_t len, uint64_t off);
 int
 vfs_truncate(struct vnode *v, uint64_t size);
 
+/* /proc/self/exe: points at @path (the program's absolute path). */
+int
+procfs_set_exe(const char *path);
+
 /* Creates /dev/NAME with @ops. */
 int
 vfs_mknod(const char *name, uint32_t rdev, const struct vnode_dev_ops *ops);

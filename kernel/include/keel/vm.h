@@ -44,6 +44,11 @@ vm_brk_init(uint64_t start);
 uint64_t
 vm_brk(uint64_t want);
 
+/* Writes the areas as /proc/self/maps lines into @buf; returns the
+ * length (truncated to @size - 1). */
+size_t
+vm_format_maps(char *buf, size_t size);
+
 /* Page-fault hook: true if the fault at @addr (write if @write, fetch if
  * @exec) was a first touch of a mapped page and has been served. */
 bool

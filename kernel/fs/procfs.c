@@ -1,0 +1,176 @@
+/* /proc and /sys, the entries C libraries and common programs read: each
+ * file is generated whole at every read (small texts), and read from the
+ * requested offset. /proc/self is the one process; its exe link is set
+ * when the program starts. */
+#include <keel/clock.h>
+#include <keel/errno.h>
+#include <keel/heap.h>
+#include <keel/pmm.h>
+#include <keel/printk.h>
+#include <keel/string.h>
+#include <keel/thread.h>
+#include <keel/vfs.h>
+#include <keel/vm.h>
+#include "fs_internal.h"
+
+#define PROC_TEXT_MAX	8192
+#define KIB_PER_PAGE	4
+
+typedef int (*proc_gen)(char *buf, size_t size);
+
+static int
+gen_meminfo(char *buf, size_t size)
+{
+	uint64_t total = pmm_total_page_count() * KIB_PER_PAGE;
+	uint64_t free = pmm_free_page_count() * KIB_PER_PAGE;
+
+	return snprintf(buf, size, "MemTotal:       %8lu kB\nMemFree:        %8lu kB\n"
+			"MemAvailable:   %8lu kB\nBuffers:               0 kB\n"
+			"Cached:                0 kB\nSwapTotal:             0 kB\n"
+			"SwapFree:              0 kB\n", total, free, free);
+}
+
+static int
+gen_cpuinfo(char *buf, size_t size)
+{
+	uint32_t regs[12] = { 0 };
+
+	for (uint32_t i = 0; i < 3; i++)
+		__asm__ __volatile__("cpuid" : "=a"(regs[4 * i]), "=b"(regs[4 * i + 1]),
+				     "=c"(regs[4 * i + 2]), "=d"(regs[4 * i + 3])
+				     : "a"(0x80000002 + i), "c"(0));
+	return snprintf(buf, size, "processor\t: 0\nmodel name\t: %.48s\n"
+			"cpu MHz\t\t: %lu.000\ncpu cores\t: 1\n\n", (char *)regs,
+			clock_tsc_hz() / 1000000);
+}
+
+static int
+gen_uptime(char *buf, size_t size)
+{
+	uint64_t cs = clock_monotonic_ns() / 10000000ULL;	/* centiseconds */
+
+	return snprintf(buf, size, "%lu.%02lu 0.00\n", cs / 100, cs % 100);
+}
+
+static int
+gen_stat(char *buf, size_t size)
+{
+	uint64_t boot = (clock_realtime_ns() - clock_monotonic_ns()) / 1000000000ULL;
+
+	return snprintf(buf, size, "cpu  0 0 0 0 0 0 0 0 0 0\ncpu0 0 0 0 0 0 0 0 0 0 0\n"
+			"btime %lu\nprocesses 1\nprocs_running 1\n", boot);
+}
+
+static int
+gen_mounts(char *buf, size_t size)
+{
+	return snprintf(buf, size, "rootfs / ramfs rw 0 0\n");
+}
+
+static int
+gen_status(char *buf, size_t size)
+{
+	return snprintf(buf, size, "Name:\t%s\nState:\tR (running)\nTgid:\t1\nPid:\t1\n"
+			"PPid:\t0\nUid:\t0\t0\t0\t0\nGid:\t0\t0\t0\t0\n",
+			thread_current()->name);
+}
+
+static int
+gen_maps(char *buf, size_t size)
+{
+	return (int)vm_format_maps(buf, size);
+}
+
+static int
+gen_cpu_online(char *buf, size_t size)
+{
+	return snprintf(buf, size, "0\n");
+}
+
+/* Which generator a proc vnode runs: kept in its rdev field. */
+static const proc_gen generators[] = {
+	gen_meminfo, gen_cpuinfo, gen_uptime, gen_stat, gen_mounts,
+	gen_status, gen_maps, gen_cpu_online,
+};
+
+static long
+proc_read(struct vnode *v, char *kbuf, size_t len, uint64_t off)
+{
+	char *text = kmalloc(PROC_TEXT_MAX);
+	long n;
+
+	if (!text)
+		return -ENOMEM;
+	n = generators[v->rdev](text, PROC_TEXT_MAX);
+	n = MIN(n, PROC_TEXT_MAX - 1);
+	if (off >= (uint64_t)n) {
+		n = 0;
+	} else {
+		n = (long)MIN(len, (uint64_t)n - off);
+		memcpy(kbuf, text + off, (size_t)n);
+	}
+	kfree(text);
+	return n;
+}
+
+static const struct vnode_dev_ops proc_ops = { .read = proc_read };
+
+static int
+proc_file(struct vnode *dir, const char *name, unsigned gen)
+{
+	int err;
+	struct vnode *v = vfs_create(dir, name, S_IFREG | 0444, &err);
+
+	if (!v)
+		return err;
+	v->dev = &proc_ops;
+	v->rdev = gen;
+	return 0;
+}
+
+static struct vnode *
+mkdir_p(struct vnode *dir, const char *name)
+{
+	int err;
+	struct vnode *v = vfs_dir_find(dir, name);
+
+	return v ? v : vfs_create(dir, name, S_IFDIR | 0555, &err);
+}
+
+int
+procfs_init(void)
+{
+	struct vnode *proc = mkdir_p(vfs_root(), "proc"), *self, *cpu;
+	static const char *const top[] = { "meminfo", "cpuinfo", "uptime",
+					   "stat", "mounts" };
+	int err = 0;
+
+	self = proc ? mkdir_p(proc, "self") : NULL;
+	cpu = mkdir_p(mkdir_p(mkdir_p(mkdir_p(vfs_root(), "sys"), "devices"),
+			      "system"), "cpu");
+	if (!self || !cpu)
+		return -ENOMEM;
+	for (unsigned i = 0; i < ARRAY_SIZE(top) && !err; i++)
+		err = proc_file(proc, top[i], i);
+	if (!err)
+		err = proc_file(self, "status", 5);
+	if (!err)
+		err = proc_file(self, "maps", 6);
+	if (!err)
+		err = proc_file(cpu, "online", 7);
+	return err;
+}
+
+int
+procfs_set_exe(const char *path)
+{
+	struct vnode *proc = vfs_dir_find(vfs_root(), "proc");
+	struct vnode *self = proc ? vfs_dir_find(proc, "self") : NULL;
+	struct vnode *exe;
+	int err;
+
+	if (!self)
+		return -ENOENT;
+	exe = vfs_create(self, "exe", S_IFLNK | 0777, &err);
+	return exe ? vfs_symlink_set(exe, path, strlen(path)) : err;
+}
