@@ -128,8 +128,9 @@ exec_build_stack(const struct elf_image *img, uint64_t bias,
 	long mapped;
 
 	/* Pages come on first touch; the strings below are the first. */
-	mapped = vm_map_anon(b.bottom, STACK_SIZE, VM_PROT_READ | VM_PROT_WRITE,
-			     false, true);
+	/* PT_GNU_STACK asks for an executable stack only when it must. */
+	mapped = vm_map_anon(b.bottom, STACK_SIZE, VM_PROT_READ | VM_PROT_WRITE |
+			     (img->stack_exec ? VM_PROT_EXEC : 0), false, true);
 	if (mapped < 0)
 		return (int)mapped;
 	argc = push_strings(&b, argv, argp, STACK_WORDS_MAX);

@@ -14,9 +14,28 @@ import initrd
 sys.path.insert(0, os.path.join(ROOT, "bench", "linux_guest"))
 import guest  # noqa: E402
 
+def _archives():
+    """A tar and a gzip file, made here with fixed times (same bytes every
+    run), for busybox to list and unpack."""
+    import gzip
+    import io
+    import tarfile
+    tar = io.BytesIO()
+    with tarfile.open(fileobj=tar, mode="w", format=tarfile.USTAR_FORMAT) as t:
+        for name, data in (("d/one", b"1\n"), ("d/two", b"22\n")):
+            info = tarfile.TarInfo(name)
+            info.size, info.mtime = len(data), 1700000000
+            t.addfile(info, io.BytesIO(data))
+    gz = gzip.compress(b"zipped text\n" * 3, mtime=1700000000)
+    return tar.getvalue(), gz
+
+
+_TAR, _GZ = _archives()
 FILES = {
     "etc/greeting": b"hello files\n",
     "etc/list": b"pear\napple\nfig\napple\n",
+    "etc/a.tar": _TAR,
+    "etc/z.gz": _GZ,
 }
 COMMANDS = [
     ["echo", "hi", "there"],
@@ -26,6 +45,9 @@ COMMANDS = [
     ["sha256sum", "/etc/greeting"],
     ["ls", "-1", "/etc"],   # -1: Keel's console is a tty, the host side a pipe
     ["uniq", "-c", "/etc/list"],
+    ["md5sum", "/etc/list"],
+    ["tar", "-tvf", "/etc/a.tar"],
+    ["gzip", "-dc", "/etc/z.gz"],
 ]
 
 
