@@ -117,6 +117,25 @@ bad_requests_are_refused(void)
 }
 
 static int
+mremap_grows_and_moves(void)
+{
+	char *p = anon(NULL, 2 * PAGE, PROT_READ | PROT_WRITE, 0), *q, *block;
+
+	if (p == MAP_FAILED)
+		return 0;
+	p[0] = 'a';
+	p[2 * PAGE - 1] = 'b';
+	block = anon(p + 2 * PAGE, PAGE, PROT_READ, MAP_FIXED_NOREPLACE);
+	q = mremap(p, 2 * PAGE, 8 * PAGE, MREMAP_MAYMOVE);	/* must move */
+	if (q == MAP_FAILED || q[0] != 'a' || q[2 * PAGE - 1] != 'b' ||
+	    q[8 * PAGE - 1] != 0)
+		return 0;
+	q = mremap(q, 8 * PAGE, PAGE, 0);			/* shrink */
+	return q != MAP_FAILED && q[0] == 'a' && munmap(q, PAGE) == 0 &&
+	       (block == MAP_FAILED || munmap(block, PAGE) == 0);
+}
+
+static int
 malloc_of_large_blocks(void)
 {
 	size_t n = 16 * MIB;
@@ -135,7 +154,7 @@ malloc_of_large_blocks(void)
 int
 main(void)
 {
-	printf("KTAP version 1\n1..7\n");
+	printf("KTAP version 1\n1..8\n");
 	report("brk_grows_and_shrinks", brk_grows_and_shrinks());
 	report("anonymous_mapping_is_zeroed_and_private",
 	       anonymous_mapping_is_zeroed_and_private());
@@ -146,6 +165,7 @@ main(void)
 	report("dontneed_reads_back_zeros", dontneed_reads_back_zeros());
 	report("bad_requests_are_refused", bad_requests_are_refused());
 	report("malloc_of_large_blocks", malloc_of_large_blocks());
+	report("mremap_grows_and_moves", mremap_grows_and_moves());
 	printf("# %d failed\n", failed);
 	return failed;
 }

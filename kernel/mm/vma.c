@@ -413,3 +413,52 @@ vm_format_maps(char *buf, size_t size)
 	spin_unlock_irqrestore(&vm.lock, flags);
 	return len;
 }
+
+/* The protection of the area holding [addr, addr+len), if one area holds
+ * all of it (mremap moves single mappings only, as Linux does). */
+static int
+vm_single_area_prot(uint64_t addr, uint64_t len, unsigned *prot)
+{
+	unsigned long flags = spin_lock_irqsave(&vm.lock);
+	struct vma *v = vma_find(addr);
+	int err = v && addr + len <= v->end && !v->special ? 0 : -EFAULT;
+
+	if (!err)
+		*prot = v->prot;
+	spin_unlock_irqrestore(&vm.lock, flags);
+	return err;
+}
+
+long
+vm_remap(uint64_t addr, uint64_t old_len, uint64_t new_len, bool may_move)
+{
+	unsigned prot;
+	long moved;
+	int err;
+
+	old_len = ALIGN_UP(old_len, PAGE_SIZE);
+	new_len = ALIGN_UP(new_len, PAGE_SIZE);
+	if (!range_valid(addr, old_len ? old_len : PAGE_SIZE) || !new_len)
+		return -EINVAL;
+	err = vm_single_area_prot(addr, old_len, &prot);
+	if (err)
+		return err;
+	if (new_len <= old_len) {
+		if (new_len < old_len)
+			vm_unmap(addr + new_len, old_len - new_len);
+		return (long)addr;
+	}
+	if (vm_map_anon(addr + old_len, new_len - old_len, prot, false, true) > 0)
+		return (long)addr;		/* grown in place */
+	if (!may_move)
+		return -ENOMEM;
+	moved = vm_map_anon(0, new_len, prot | VM_PROT_WRITE, false, false);
+	if (moved < 0)
+		return moved;
+	/* Both ranges are the application's; faults on either fill pages. */
+	memcpy((void *)moved, (const void *)addr, old_len);
+	if (!(prot & VM_PROT_WRITE))
+		vm_protect((uint64_t)moved, new_len, prot);
+	vm_unmap(addr, old_len);
+	return moved;
+}

@@ -114,3 +114,19 @@ sys_madvise(const struct syscall_args *args)
 	/* The rest are hints about paging that a RAM-only kernel may ignore. */
 	return advice >= MADV_NORMAL && advice <= MADV_LAST_KNOWN ? 0 : -EINVAL;
 }
+
+#define MREMAP_MAYMOVE	1
+#define MREMAP_FIXED	2
+
+long
+sys_mremap(const struct syscall_args *args)
+{
+	uint64_t flags = args->a[3];
+
+	if (flags & ~(uint64_t)(MREMAP_MAYMOVE | MREMAP_FIXED))
+		return -EINVAL;
+	if (flags & MREMAP_FIXED)
+		return -ENOSYS;		/* moving to a given address: not yet */
+	return vm_remap(args->a[0], args->a[1], args->a[2],
+			flags & MREMAP_MAYMOVE);
+}

@@ -44,6 +44,12 @@ vm_brk_init(uint64_t start);
 uint64_t
 vm_brk(uint64_t want);
 
+/* mremap: shrinks, grows in place, or (with @may_move) moves one area to
+ * a new range of @new_len, contents kept. Returns the address or a
+ * negative errno. */
+long
+vm_remap(uint64_t addr, uint64_t old_len, uint64_t new_len, bool may_move);
+
 /* Writes the areas as /proc/self/maps lines into @buf; returns the
  * length (truncated to @size - 1). */
 size_t
