@@ -9,15 +9,8 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
+#include "ktap.h"
 
-static int failed, number;
-
-static void
-report(const char *name, int ok)
-{
-	printf("%s %d %s\n", ok ? "ok" : "not ok", ++number, name);
-	failed += !ok;
-}
 
 static int
 initrd_file_reads_back(void)
@@ -264,6 +257,6 @@ main(int argc, char **argv)
 	report("statx_matches_stat", statx_matches_stat());
 	report("proc_and_sys", proc_and_sys(argv[0]));
 	report("bad_pointers", bad_pointers());
-	printf("# %d failed\n", failed);
-	return failed;
+	printf("# %d failed\n", ktap_failed);
+	return ktap_failed;
 }

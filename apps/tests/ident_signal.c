@@ -10,15 +10,8 @@
 #include <sys/resource.h>
 #include <sys/sysinfo.h>
 #include <unistd.h>
+#include "ktap.h"
 
-static int failed, number;
-
-static void
-report(const char *name, int ok)
-{
-	printf("%s %d %s\n", ok ? "ok" : "not ok", ++number, name);
-	failed += !ok;
-}
 
 static void
 on_usr1(int sig)
@@ -113,6 +106,6 @@ main(void)
 	       CPU_COUNT(&cpus) == 1);
 	report("names_and_info", names_and_info());
 	report("default_ignored_signal_to_self", raise(SIGCHLD) == 0);
-	printf("# %d failed\n", failed);
-	return failed;
+	printf("# %d failed\n", ktap_failed);
+	return ktap_failed;
 }

@@ -11,6 +11,7 @@
 #include <sys/mman.h>
 #include <sys/syscall.h>
 #include <unistd.h>
+#include "ktap.h"
 
 #define MIB		(1024UL * 1024)
 #define PAGE		4096UL
@@ -18,14 +19,6 @@
 #define MAP_FIXED_NOREPLACE 0x100000
 #endif
 
-static int failed, number;
-
-static void
-report(const char *name, int ok)
-{
-	printf("%s %d %s\n", ok ? "ok" : "not ok", ++number, name);
-	failed += !ok;
-}
 
 static void *
 anon(void *addr, size_t len, int prot, int extra)
@@ -166,6 +159,6 @@ main(void)
 	report("bad_requests_are_refused", bad_requests_are_refused());
 	report("malloc_of_large_blocks", malloc_of_large_blocks());
 	report("mremap_grows_and_moves", mremap_grows_and_moves());
-	printf("# %d failed\n", failed);
-	return failed;
+	printf("# %d failed\n", ktap_failed);
+	return ktap_failed;
 }

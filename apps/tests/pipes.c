@@ -9,17 +9,11 @@
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
+#include "ktap.h"
 
 #define TOTAL	(256 * 1024)
 
-static int failed, number, fds[2];
-
-static void
-report(const char *name, int ok)
-{
-	printf("%s %d %s\n", ok ? "ok" : "not ok", ++number, name);
-	failed += !ok;
-}
+static int fds[2];
 
 static void *
 producer(void *arg)
@@ -76,6 +70,6 @@ main(void)
 	printf("KTAP version 1\n1..2\n");
 	report("bulk_transfer_in_order", bulk_transfer_in_order());
 	report("epipe_and_eagain", epipe_and_eagain());
-	printf("# %d failed\n", failed);
-	return failed;
+	printf("# %d failed\n", ktap_failed);
+	return ktap_failed;
 }

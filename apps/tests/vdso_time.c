@@ -9,19 +9,12 @@
 #include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
+#include "ktap.h"
 
 #define ROUNDS		1000
 #define NSEC		1000000000L
 #define SLACK_NS	(50 * 1000000L)
 
-static int failed, number;
-
-static void
-report(const char *name, int ok)
-{
-	printf("%s %d %s\n", ok ? "ok" : "not ok", ++number, name);
-	failed += !ok;
-}
 
 static long
 ns_of(const struct timespec *t)
@@ -67,6 +60,6 @@ main(void)
 	report("vdso_mapped", getauxval(AT_SYSINFO_EHDR) != 0);
 	report("monotonic_agrees_with_syscall", monotonic_agrees_with_syscall());
 	report("realtime_agrees", realtime_agrees());
-	printf("# %d failed\n", failed);
-	return failed;
+	printf("# %d failed\n", ktap_failed);
+	return ktap_failed;
 }
