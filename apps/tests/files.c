@@ -222,6 +222,35 @@ proc_and_sys(const char *argv0)
 }
 
 static int
+links_modes_times_locks(void)
+{
+	struct timespec ts[2] = { { 1000, 0 }, { 2000, 5 } };
+	struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
+	char buf[16] = "";
+	struct stat st;
+	int fd = open("/tmp/l1", O_CREAT | O_RDWR, 0644);
+
+	if (fd < 0 || write(fd, "data", 4) != 4)
+		return 0;
+	if (link("/tmp/l1", "/tmp/l2") || stat("/tmp/l2", &st) || st.st_nlink != 2 ||
+	    unlink("/tmp/l1") || stat("/tmp/l2", &st) || st.st_nlink != 1)
+		return 0;
+	if (symlink("l2", "/tmp/s") || readlink("/tmp/s", buf, sizeof(buf)) != 2 ||
+	    read_whole("/tmp/s", buf, sizeof(buf)) != 4)
+		return 0;
+	if (chmod("/tmp/l2", 0600) || stat("/tmp/l2", &st) ||
+	    (st.st_mode & 07777) != 0600)
+		return 0;
+	if (utimensat(AT_FDCWD, "/tmp/l2", ts, 0) || stat("/tmp/l2", &st) ||
+	    st.st_mtime != 2000 || st.st_atime != 1000)
+		return 0;
+	if (fcntl(fd, F_SETLK, &fl) || fcntl(fd, F_GETLK, &fl) ||
+	    fl.l_type != F_UNLCK)
+		return 0;
+	return close(fd) == 0 && unlink("/tmp/s") == 0 && unlink("/tmp/l2") == 0;
+}
+
+static int
 bad_pointers(void)
 {
 	int fd = open("/etc/greeting", O_RDONLY), dir = open("/etc", O_RDONLY);
@@ -245,7 +274,7 @@ int
 main(int argc, char **argv)
 {
 	(void)argc;
-	printf("KTAP version 1\n1..11\n");
+	printf("KTAP version 1\n1..12\n");
 	report("initrd_file_reads_back", initrd_file_reads_back());
 	report("tmp_file_write_seek_read", tmp_file_write_seek_read());
 	report("append_and_truncate", append_and_truncate());
@@ -256,6 +285,7 @@ main(int argc, char **argv)
 	report("rename_and_umask", rename_and_umask());
 	report("statx_matches_stat", statx_matches_stat());
 	report("proc_and_sys", proc_and_sys(argv[0]));
+	report("links_modes_times_locks", links_modes_times_locks());
 	report("bad_pointers", bad_pointers());
 	printf("# %d failed\n", ktap_failed);
 	return ktap_failed;

@@ -2,6 +2,7 @@
  * getdents64, readlink(at), access/faccessat(2), getcwd, chdir,
  * mkdir(at), unlink(at). Paths are copied in first; the tree's lock is
  * held only around the lookups and changes. */
+#include <keel/clock.h>
 #include <keel/errno.h>
 #include <keel/file.h>
 #include <keel/heap.h>
@@ -632,4 +633,151 @@ sys_statx(const struct syscall_args *args)
 	sx.rdev_minor = v->rdev & 0xff;
 	sx.dev_minor = 1;
 	return copy_to_user((void __user *)args->a[4], &sx, sizeof(sx));
+}
+
+long
+sys_symlinkat(const struct syscall_args *args)
+{
+	char last[VFS_NAME_MAX + 1], *target = kmalloc(VFS_PATH_MAX);
+	struct vnode *dir, *v;
+	int err;
+
+	if (!target)
+		return -ENOMEM;
+	err = get_path(args->a[0], target);
+	dir = err ? NULL : lookup_at((long)args->a[1], args->a[2], LOOKUP_PARENT,
+				     last, &err);
+	if (dir) {
+		spin_lock(&vfs_lock);
+		v = vfs_create(dir, last, S_IFLNK | 0777, &err);
+		if (v)
+			err = vfs_symlink_set(v, target, strlen(target));
+		spin_unlock(&vfs_lock);
+	}
+	kfree(target);
+	return err;
+}
+
+long
+sys_symlink(const struct syscall_args *args)
+{
+	struct syscall_args a = { { args->a[0], (uint64_t)AT_FDCWD, args->a[1],
+				    0, 0, 0 } };
+
+	return sys_symlinkat(&a);
+}
+
+#define AT_SYMLINK_FOLLOW	0x400
+
+long
+sys_linkat(const struct syscall_args *args)
+{
+	char last[VFS_NAME_MAX + 1];
+	struct vnode *v, *dir;
+	int err;
+
+	v = lookup_at((long)args->a[0], args->a[1],
+		      args->a[4] & AT_SYMLINK_FOLLOW ? 0 : LOOKUP_NOFOLLOW, NULL, &err);
+	if (!v)
+		return err;
+	if (S_ISDIR(v->mode))
+		return -EPERM;		/* no hard links to directories */
+	dir = lookup_at((long)args->a[2], args->a[3], LOOKUP_PARENT, last, &err);
+	if (!dir)
+		return err;
+	spin_lock(&vfs_lock);
+	err = vfs_dir_find(dir, last) ? -EEXIST : dir_link(dir, last, v);
+	if (!err)
+		v->nlink++;
+	spin_unlock(&vfs_lock);
+	return err;
+}
+
+long
+sys_link(const struct syscall_args *args)
+{
+	struct syscall_args a = { { (uint64_t)AT_FDCWD, args->a[0],
+				    (uint64_t)AT_FDCWD, args->a[1], 0, 0 } };
+
+	return sys_linkat(&a);
+}
+
+/* Permission bits are kept and reported (everything runs as root, so
+ * they decide nothing but the execute check). */
+long
+sys_fchmodat(const struct syscall_args *args)
+{
+	int err;
+	struct vnode *v = lookup_at((long)args->a[0], args->a[1], 0, NULL, &err);
+
+	if (!v)
+		return err;
+	v->mode = (v->mode & S_IFMT) | ((uint32_t)args->a[2] & 07777);
+	return 0;
+}
+
+long
+sys_chmod(const struct syscall_args *args)
+{
+	struct syscall_args a = { { (uint64_t)AT_FDCWD, args->a[0], args->a[1],
+				    0, 0, 0 } };
+
+	return sys_fchmodat(&a);
+}
+
+long
+sys_fchmod(const struct syscall_args *args)
+{
+	struct file *f = fd_get((int)args->a[0]);
+
+	if (!f)
+		return -EBADF;
+	f->vnode->mode = (f->vnode->mode & S_IFMT) | ((uint32_t)args->a[1] & 07777);
+	return 0;
+}
+
+#define UTIME_NOW	((1L << 30) - 1)
+#define UTIME_OMIT	((1L << 30) - 2)
+
+struct timespec_u {
+	int64_t sec;
+	int64_t nsec;
+};
+
+static void
+set_time(uint64_t *field, const struct timespec_u *ts, uint64_t now)
+{
+	if (ts->nsec == UTIME_OMIT)
+		return;
+	*field = ts->nsec == UTIME_NOW ? now :
+		 (uint64_t)ts->sec * 1000000000ULL + (uint64_t)ts->nsec;
+}
+
+long
+sys_utimensat(const struct syscall_args *args)
+{
+	struct timespec_u ts[2] = { { 0, UTIME_NOW }, { 0, UTIME_NOW } };
+	uint64_t now = clock_realtime_ns();
+	struct vnode *v;
+	int err;
+
+	if (args->a[2] && copy_from_user(ts, (const void __user *)args->a[2],
+					 sizeof(ts)))
+		return -EFAULT;
+	if (args->a[1])
+		v = lookup_at((long)args->a[0], args->a[1],
+			      args->a[3] & AT_SYMLINK_NOFOLLOW ? LOOKUP_NOFOLLOW : 0,
+			      NULL, &err);
+	else {
+		struct file *f = fd_get((int)args->a[0]);
+
+		v = f ? f->vnode : NULL;
+		err = -EBADF;
+	}
+	if (!v)
+		return err;
+	set_time(&v->atime_ns, &ts[0], now);
+	set_time(&v->mtime_ns, &ts[1], now);
+	v->ctime_ns = now;
+	return 0;
 }
