@@ -242,3 +242,18 @@ def test_program_without_initrd_is_not_found(run):
     assert "keel: error: cannot run /bin/hello: no such file" in r.output, \
         explain(r)
     assert r.status == NOT_FOUND, explain(r)
+
+
+def test_corrupt_initrd_is_reported_not_fatal(kernel, tmp_path):
+    """A damaged archive: the kernel says where it stopped, keeps what it
+    unpacked before that, and the program's absence is an ordinary 127."""
+    good = initrd._entry("etc/kept", 0o100644, b"kept\n", 1)
+    path = tmp_path / "bad.cpio"
+    path.write_bytes(good + b"070701" + b"zz" * 100)
+    b = qemu.Boot(machine="microvm", kernel=kernel, initrd=str(path),
+                  append="/bin/anything", accel=qemu.pick_accel())
+    r = qemu.run(b, 60)
+    assert re.search(r"keel: initrd: corrupt archive at byte \d+: ", r.output), \
+        explain(r)
+    assert "keel: panic" not in r.output, explain(r)
+    assert r.exit.kind == qemu.STATUS and r.status == NOT_FOUND, explain(r)
