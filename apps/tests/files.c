@@ -216,6 +216,9 @@ proc_and_sys(const char *argv0)
 	if (readlink("/proc/self/exe", exe, sizeof(exe) - 1) <= 0 ||
 	    strcmp(exe, argv0))
 		return 0;
+	if (read_whole("/proc/self/cmdline", buf, sizeof(buf)) !=
+	    (int)strlen(argv0) + 1 || strcmp(buf, argv0))
+		return 0;
 	return read_whole("/proc/uptime", buf, sizeof(buf)) > 0 &&
 	       read_whole("/proc/cpuinfo", buf, sizeof(buf)) > 0 &&
 	       strstr(buf, "processor") != NULL;

@@ -279,6 +279,7 @@ exec_start(char *const argv[], char *const envp[])
 		procfs_set_exe(prog);
 		spin_unlock(&vfs_lock);
 	}
+	procfs_set_cmdline(argv);
 	entry = img.entry + bias;
 	if (img.interp_len) {
 		err = exec_load_interp(prog, &img, &entry, &interp_base);

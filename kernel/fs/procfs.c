@@ -81,6 +81,19 @@ gen_maps(char *buf, size_t size)
 	return (int)vm_format_maps(buf, size);
 }
 
+static char proc_cmdline[PROC_TEXT_MAX];
+static size_t proc_cmdline_len;
+
+/* The program's arguments, each NUL-terminated, as Linux shows them. */
+static int
+gen_cmdline(char *buf, size_t size)
+{
+	size_t n = MIN(proc_cmdline_len, size);
+
+	memcpy(buf, proc_cmdline, n);
+	return (int)n;
+}
+
 static int
 gen_cpu_online(char *buf, size_t size)
 {
@@ -90,7 +103,7 @@ gen_cpu_online(char *buf, size_t size)
 /* Which generator a proc vnode runs: kept in its rdev field. */
 static const proc_gen generators[] = {
 	gen_meminfo, gen_cpuinfo, gen_uptime, gen_stat, gen_mounts,
-	gen_status, gen_maps, gen_cpu_online,
+	gen_status, gen_maps, gen_cpu_online, gen_cmdline,
 };
 
 static long
@@ -102,7 +115,7 @@ proc_read(struct vnode *v, char *kbuf, size_t len, uint64_t off)
 	if (!text)
 		return -ENOMEM;
 	n = generators[v->rdev](text, PROC_TEXT_MAX);
-	n = MIN(n, PROC_TEXT_MAX - 1);
+	n = MIN(n, PROC_TEXT_MAX);
 	if (off >= (uint64_t)n) {
 		n = 0;
 	} else {
@@ -158,7 +171,25 @@ procfs_init(void)
 		err = proc_file(self, "maps", 6);
 	if (!err)
 		err = proc_file(cpu, "online", 7);
+	if (!err)
+		err = proc_file(self, "cmdline", 8);
 	return err;
+}
+
+void
+procfs_set_cmdline(char *const argv[])
+{
+	size_t len = 0;
+
+	for (int i = 0; argv[i]; i++) {
+		size_t n = strlen(argv[i]) + 1;
+
+		if (len + n > sizeof(proc_cmdline))
+			break;
+		memcpy(proc_cmdline + len, argv[i], n);
+		len += n;
+	}
+	proc_cmdline_len = len;
 }
 
 int

@@ -111,6 +111,9 @@ vfs_truncate(struct vnode *v, uint64_t size);
 /* /proc/self/exe: points at @path (the program's absolute path). */
 int
 procfs_set_exe(const char *path);
+/* /proc/self/cmdline: the program's arguments. */
+void
+procfs_set_cmdline(char *const argv[]);
 
 /* Creates /dev/NAME with @ops. */
 int
