@@ -25,7 +25,7 @@
 #include <keel/serial.h>
 #include <keel/syscall.h>
 
-#define BOOT_MAX_PHASES		12
+#define BOOT_MAX_PHASES		16
 
 extern uint64_t boot_tsc_start;	/* boot.S: TSC at the first instruction */
 
@@ -172,10 +172,13 @@ kmain(uint32_t protocol, uint64_t info_phys)
 		boot_fail("%s", "no local APIC");
 	boot_phase("apic");
 	sched_init();
+	boot_phase("sched");
 	syscall_init(cmdline.strace);
 	vdso_init();
-	boot_mount_root();
-	boot_phase("sched");
+	if (cmdline.argc > 0) {		/* only a program needs the tree */
+		boot_mount_root();
+		boot_phase("files");
+	}
 	boot_report();
 	boot_run();
 }
