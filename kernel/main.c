@@ -175,7 +175,8 @@ kmain(uint32_t protocol, uint64_t info_phys)
 	boot_phase("sched");
 	syscall_init(cmdline.strace);
 	vdso_init();
-	if (cmdline.argc > 0) {		/* only a program needs the tree */
+	/* Only programs (and the self-tests that play one) need the tree. */
+	if (cmdline.argc > 0 || cmdline.test) {
 		boot_mount_root();
 		boot_phase("files");
 	}
