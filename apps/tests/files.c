@@ -118,7 +118,7 @@ descriptors(void)
 static int
 devices(void)
 {
-	char z[8] = "xxxxxxx", r[16] = "";
+	char z[8] = "1234567", r[16] = "";
 	int zero = open("/dev/zero", O_RDONLY), full = open("/dev/full", O_WRONLY);
 	int rnd = open("/dev/urandom", O_RDONLY);
 
