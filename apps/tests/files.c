@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 #include "ktap.h"
@@ -253,6 +254,26 @@ links_modes_times_locks(void)
 	return close(fd) == 0 && unlink("/tmp/s") == 0 && unlink("/tmp/l2") == 0;
 }
 
+/* One in-memory file system: the same answer by path and by descriptor,
+ * the type /proc/mounts names, and room no larger than memory. */
+static int
+statfs_reports_the_tree(void)
+{
+	struct statfs by_path, by_fd;
+	int fd = open("/etc/greeting", O_RDONLY);
+
+	if (fd < 0 || statfs("/tmp", &by_path) || fstatfs(fd, &by_fd))
+		return 0;
+	return by_path.f_type == 0x858458f6 && by_fd.f_type == by_path.f_type &&
+	       by_path.f_bsize == 4096 && by_path.f_namelen == 255 &&
+	       by_path.f_blocks > 0 && by_path.f_bfree <= by_path.f_blocks &&
+	       by_fd.f_blocks == by_path.f_blocks &&
+	       statfs("/no/such", &by_path) == -1 && errno == ENOENT &&
+	       fstatfs(-1, &by_fd) == -1 && errno == EBADF &&
+	       syscall(SYS_statfs, "/tmp", (void *)16) == -1 && errno == EFAULT &&
+	       close(fd) == 0;
+}
+
 static int
 bad_pointers(void)
 {
@@ -277,7 +298,7 @@ int
 main(int argc, char **argv)
 {
 	(void)argc;
-	printf("KTAP version 1\n1..12\n");
+	printf("KTAP version 1\n1..13\n");
 	report("initrd_file_reads_back", initrd_file_reads_back());
 	report("tmp_file_write_seek_read", tmp_file_write_seek_read());
 	report("append_and_truncate", append_and_truncate());
@@ -289,6 +310,7 @@ main(int argc, char **argv)
 	report("statx_matches_stat", statx_matches_stat());
 	report("proc_and_sys", proc_and_sys(argv[0]));
 	report("links_modes_times_locks", links_modes_times_locks());
+	report("statfs_reports_the_tree", statfs_reports_the_tree());
 	report("bad_pointers", bad_pointers());
 	printf("# %d failed\n", ktap_failed);
 	return ktap_failed;

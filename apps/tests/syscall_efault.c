@@ -38,6 +38,8 @@ static const struct efault_case cases[] = {
 	{ "setrlimit", SYS_setrlimit, 7, (long)BAD, 0 },
 	{ "sched_getaffinity", SYS_sched_getaffinity, 0, 8, (long)BAD },
 	{ "futex_wait", SYS_futex, (long)BAD, 0, 0 },
+	{ "statfs_path", SYS_statfs, (long)BAD, 0, 0 },
+	{ "fstatfs_buf", SYS_fstatfs, 1, (long)BAD, 0 },
 };
 
 int

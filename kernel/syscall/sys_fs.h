@@ -9,4 +9,9 @@
 #define AT_REMOVEDIR		0x200
 #define AT_EMPTY_PATH		0x1000
 
+/* Looks the user path @upath up from @dirfd under the tree's lock (@flags
+ * as vfs_lookup's; @last gets the final name when asked). NULL with *err. */
+struct vnode *
+fs_lookup_at(long dirfd, uint64_t upath, int flags, char *last, int *err);
+
 #endif

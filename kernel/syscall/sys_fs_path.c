@@ -61,9 +61,8 @@ start_dir(long dirfd, const char *path, int *err)
 	return f && S_ISDIR(f->vnode->mode) ? f->vnode : NULL;
 }
 
-/* Looks @upath up from @dirfd (under the lock); NULL with *err. */
-static struct vnode *
-lookup_at(long dirfd, uint64_t upath, int flags, char *last, int *err)
+struct vnode *
+fs_lookup_at(long dirfd, uint64_t upath, int flags, char *last, int *err)
 {
 	char *path = kmalloc(VFS_PATH_MAX);
 	struct vnode *dir, *v = NULL;
@@ -112,14 +111,14 @@ do_openat(long dirfd, uint64_t upath, int flags, uint32_t mode)
 	int lerr;
 
 	if (flags & O_CREAT) {
-		dir = lookup_at(dirfd, upath, LOOKUP_PARENT, last, &lerr);
+		dir = fs_lookup_at(dirfd, upath, LOOKUP_PARENT, last, &lerr);
 		if (!dir)
 			return lerr;
 		spin_lock(&vfs_lock);
 		err = open_create(dir, last, flags, mode, &v);
 		spin_unlock(&vfs_lock);
 	} else {
-		v = lookup_at(dirfd, upath, flags & O_NOFOLLOW ? LOOKUP_NOFOLLOW : 0,
+		v = fs_lookup_at(dirfd, upath, flags & O_NOFOLLOW ? LOOKUP_NOFOLLOW : 0,
 			      NULL, &lerr);
 		err = v ? 0 : lerr;
 	}
@@ -207,7 +206,7 @@ sys_newfstatat(const struct syscall_args *args)
 		return (long)args->a[0] == AT_FDCWD ?
 		       fill_stat(vfs_cwd(), (void __user *)args->a[2]) : sys_fstat(&a);
 	}
-	v = lookup_at((long)args->a[0], args->a[1],
+	v = fs_lookup_at((long)args->a[0], args->a[1],
 		      flags & AT_SYMLINK_NOFOLLOW ? LOOKUP_NOFOLLOW : 0, NULL, &err);
 	return v ? fill_stat(v, (void __user *)args->a[2]) : err;
 }
@@ -316,7 +315,7 @@ long
 sys_readlinkat(const struct syscall_args *args)
 {
 	int err;
-	struct vnode *v = lookup_at((long)args->a[0], args->a[1],
+	struct vnode *v = fs_lookup_at((long)args->a[0], args->a[1],
 				    LOOKUP_NOFOLLOW, NULL, &err);
 	size_t n;
 
@@ -350,7 +349,7 @@ sys_faccessat2(const struct syscall_args *args)
 
 	if (mode & ~ACCESS_MODES)
 		return -EINVAL;
-	v = lookup_at((long)args->a[0], args->a[1],
+	v = fs_lookup_at((long)args->a[0], args->a[1],
 		      args->a[3] & AT_SYMLINK_NOFOLLOW ? LOOKUP_NOFOLLOW : 0,
 		      NULL, &err);
 	if (!v)
@@ -435,7 +434,7 @@ long
 sys_chdir(const struct syscall_args *args)
 {
 	int err;
-	struct vnode *v = lookup_at(AT_FDCWD, args->a[0], 0, NULL, &err);
+	struct vnode *v = fs_lookup_at(AT_FDCWD, args->a[0], 0, NULL, &err);
 
 	if (!v)
 		return err;
@@ -450,7 +449,7 @@ sys_mkdirat(const struct syscall_args *args)
 {
 	char last[VFS_NAME_MAX + 1];
 	int err;
-	struct vnode *dir = lookup_at((long)args->a[0], args->a[1],
+	struct vnode *dir = fs_lookup_at((long)args->a[0], args->a[1],
 				      LOOKUP_PARENT, last, &err);
 
 	if (!dir)
@@ -484,7 +483,7 @@ sys_unlinkat(const struct syscall_args *args)
 
 	if (args->a[2] & ~(uint64_t)AT_REMOVEDIR)
 		return -EINVAL;
-	dir = lookup_at((long)args->a[0], args->a[1], LOOKUP_PARENT, last, &err);
+	dir = fs_lookup_at((long)args->a[0], args->a[1], LOOKUP_PARENT, last, &err);
 	if (!dir)
 		return err;
 	if (strcmp(last, ".") == 0 || strcmp(last, "..") == 0)
@@ -523,10 +522,10 @@ sys_renameat2(const struct syscall_args *args)
 
 	if (args->a[4] & ~(uint64_t)RENAME_NOREPLACE)
 		return -EINVAL;
-	odir = lookup_at((long)args->a[0], args->a[1], LOOKUP_PARENT, oname, &err);
+	odir = fs_lookup_at((long)args->a[0], args->a[1], LOOKUP_PARENT, oname, &err);
 	if (!odir)
 		return err;
-	ndir = lookup_at((long)args->a[2], args->a[3], LOOKUP_PARENT, nname, &err);
+	ndir = fs_lookup_at((long)args->a[2], args->a[3], LOOKUP_PARENT, nname, &err);
 	if (!ndir)
 		return err;
 	if (!strcmp(oname, ".") || !strcmp(oname, "..") || !strcmp(nname, ".") ||
@@ -612,7 +611,7 @@ sys_statx(const struct syscall_args *args)
 		v = (long)args->a[0] == AT_FDCWD ? vfs_cwd() : f ? f->vnode : NULL;
 		err = v ? 0 : -EBADF;
 	} else {
-		v = lookup_at((long)args->a[0], args->a[1],
+		v = fs_lookup_at((long)args->a[0], args->a[1],
 			      flags & AT_SYMLINK_NOFOLLOW ? LOOKUP_NOFOLLOW : 0,
 			      NULL, &err);
 	}
@@ -645,7 +644,7 @@ sys_symlinkat(const struct syscall_args *args)
 	if (!target)
 		return -ENOMEM;
 	err = get_path(args->a[0], target);
-	dir = err ? NULL : lookup_at((long)args->a[1], args->a[2], LOOKUP_PARENT,
+	dir = err ? NULL : fs_lookup_at((long)args->a[1], args->a[2], LOOKUP_PARENT,
 				     last, &err);
 	if (dir) {
 		spin_lock(&vfs_lock);
@@ -676,13 +675,13 @@ sys_linkat(const struct syscall_args *args)
 	struct vnode *v, *dir;
 	int err;
 
-	v = lookup_at((long)args->a[0], args->a[1],
+	v = fs_lookup_at((long)args->a[0], args->a[1],
 		      args->a[4] & AT_SYMLINK_FOLLOW ? 0 : LOOKUP_NOFOLLOW, NULL, &err);
 	if (!v)
 		return err;
 	if (S_ISDIR(v->mode))
 		return -EPERM;		/* no hard links to directories */
-	dir = lookup_at((long)args->a[2], args->a[3], LOOKUP_PARENT, last, &err);
+	dir = fs_lookup_at((long)args->a[2], args->a[3], LOOKUP_PARENT, last, &err);
 	if (!dir)
 		return err;
 	spin_lock(&vfs_lock);
@@ -708,7 +707,7 @@ long
 sys_fchmodat(const struct syscall_args *args)
 {
 	int err;
-	struct vnode *v = lookup_at((long)args->a[0], args->a[1], 0, NULL, &err);
+	struct vnode *v = fs_lookup_at((long)args->a[0], args->a[1], 0, NULL, &err);
 
 	if (!v)
 		return err;
@@ -765,7 +764,7 @@ sys_utimensat(const struct syscall_args *args)
 					 sizeof(ts)))
 		return -EFAULT;
 	if (args->a[1])
-		v = lookup_at((long)args->a[0], args->a[1],
+		v = fs_lookup_at((long)args->a[0], args->a[1],
 			      args->a[3] & AT_SYMLINK_NOFOLLOW ? LOOKUP_NOFOLLOW : 0,
 			      NULL, &err);
 	else {
