@@ -274,6 +274,38 @@ statfs_reports_the_tree(void)
 	       close(fd) == 0;
 }
 
+/* Root may give a file to anyone; -1 keeps a field; lchown and
+ * AT_SYMLINK_NOFOLLOW change the link, not its target. */
+static int
+owners_are_kept(void)
+{
+	struct stat st, lst;
+	int fd = open("/tmp/own", O_CREAT | O_RDWR, 0644);
+
+	if (fd < 0 || symlink("own", "/tmp/ownlink"))
+		return 0;
+	if (chown("/tmp/own", 1000, 100) || stat("/tmp/own", &st) ||
+	    st.st_uid != 1000 || st.st_gid != 100)
+		return 0;
+	if (fchown(fd, (uid_t)-1, 50) || fstat(fd, &st) || st.st_uid != 1000 ||
+	    st.st_gid != 50)
+		return 0;
+	if (lchown("/tmp/ownlink", 7, 8) || lstat("/tmp/ownlink", &lst) ||
+	    lst.st_uid != 7 || stat("/tmp/ownlink", &st) || st.st_uid != 1000)
+		return 0;
+	if (fchownat(AT_FDCWD, "/tmp/ownlink", 9, 9, AT_SYMLINK_NOFOLLOW) ||
+	    lstat("/tmp/ownlink", &lst) || lst.st_gid != 9)
+		return 0;
+	if (fchownat(fd, "", 0, 0, AT_EMPTY_PATH) || fstat(fd, &st) ||
+	    st.st_uid != 0 || st.st_gid != 0)
+		return 0;
+	return chown("/no/such", 0, 0) == -1 && errno == ENOENT &&
+	       fchown(-1, 0, 0) == -1 && errno == EBADF &&
+	       fchownat(AT_FDCWD, "/tmp/own", 0, 0, 0x8000) == -1 &&
+	       errno == EINVAL && close(fd) == 0 && unlink("/tmp/ownlink") == 0 &&
+	       unlink("/tmp/own") == 0;
+}
+
 static int
 bad_pointers(void)
 {
@@ -298,7 +330,7 @@ int
 main(int argc, char **argv)
 {
 	(void)argc;
-	printf("KTAP version 1\n1..13\n");
+	printf("KTAP version 1\n1..14\n");
 	report("initrd_file_reads_back", initrd_file_reads_back());
 	report("tmp_file_write_seek_read", tmp_file_write_seek_read());
 	report("append_and_truncate", append_and_truncate());
@@ -311,6 +343,7 @@ main(int argc, char **argv)
 	report("proc_and_sys", proc_and_sys(argv[0]));
 	report("links_modes_times_locks", links_modes_times_locks());
 	report("statfs_reports_the_tree", statfs_reports_the_tree());
+	report("owners_are_kept", owners_are_kept());
 	report("bad_pointers", bad_pointers());
 	printf("# %d failed\n", ktap_failed);
 	return ktap_failed;

@@ -170,6 +170,8 @@ fill_stat(const struct vnode *v, struct stat_user __user *ust)
 	st.ino = v->ino;
 	st.nlink = v->nlink;
 	st.mode = v->mode;
+	st.uid = v->uid;
+	st.gid = v->gid;
 	st.rdev = v->rdev;
 	st.size = (int64_t)v->size;
 	st.blksize = STAT_BLKSIZE;
@@ -622,6 +624,8 @@ sys_statx(const struct syscall_args *args)
 	sx.blksize = STAT_BLKSIZE;
 	sx.nlink = v->nlink;
 	sx.mode = (uint16_t)v->mode;
+	sx.uid = v->uid;
+	sx.gid = v->gid;
 	sx.ino = v->ino;
 	sx.size = v->size;
 	sx.blocks = (v->size + 511) / 512;

@@ -41,6 +41,7 @@ struct vnode_dev_ops {
 struct vnode {
 	uint32_t mode;			/* type and permissions */
 	uint32_t nlink;
+	uint32_t uid, gid;		/* kept for chown and stat; all runs as root */
 	uint64_t ino;
 	uint64_t size;			/* bytes (files, link targets) */
 	uint64_t mtime_ns, ctime_ns, atime_ns;
