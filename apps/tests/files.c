@@ -4,8 +4,11 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/syscall.h>
@@ -306,6 +309,60 @@ owners_are_kept(void)
 	       unlink("/tmp/own") == 0;
 }
 
+/* flock locks belong to the open file: a second open() of the same file
+ * conflicts, a dup() shares, and the last close releases. */
+static int
+flock_is_per_open_file(void)
+{
+	int a = open("/tmp/fl", O_CREAT | O_RDWR, 0644);
+	int b = open("/tmp/fl", O_RDWR), c = dup(a);
+
+	if (a < 0 || b < 0 || c < 0)
+		return 0;
+	if (flock(a, LOCK_EX | LOCK_NB) || flock(c, LOCK_EX | LOCK_NB) ||
+	    flock(b, LOCK_SH | LOCK_NB) != -1 || errno != EWOULDBLOCK)
+		return 0;
+	if (flock(a, LOCK_SH | LOCK_NB) || flock(b, LOCK_SH | LOCK_NB) ||
+	    flock(a, LOCK_EX | LOCK_NB) != -1 || errno != EWOULDBLOCK)
+		return 0;
+	if (flock(b, LOCK_UN) || close(a) || close(c) ||
+	    flock(b, LOCK_EX | LOCK_NB))
+		return 0;
+	return flock(b, 99) == -1 && errno == EINVAL &&
+	       flock(-1, LOCK_SH) == -1 && errno == EBADF &&
+	       close(b) == 0 && unlink("/tmp/fl") == 0;
+}
+
+static volatile int flock_waiter_got_it;
+
+static void *
+flock_waiter(void *arg)
+{
+	if (flock(*(int *)arg, LOCK_EX) == 0)
+		flock_waiter_got_it = 1;
+	return NULL;
+}
+
+/* A blocking flock sleeps until the holder's last close, then gets it. */
+static int
+flock_waits_for_the_holder(void)
+{
+	struct timespec pause = { 0, 20 * 1000 * 1000 };
+	int a = open("/tmp/fw", O_CREAT | O_RDWR, 0644), b = open("/tmp/fw", O_RDWR);
+	pthread_t t;
+	int waited;
+
+	if (a < 0 || b < 0 || flock(a, LOCK_EX) ||
+	    pthread_create(&t, NULL, flock_waiter, &b))
+		return 0;
+	nanosleep(&pause, NULL);
+	waited = !flock_waiter_got_it;
+	close(a);
+	pthread_join(t, NULL);
+	return waited && flock_waiter_got_it && close(b) == 0 &&
+	       unlink("/tmp/fw") == 0;
+}
+
 static int
 bad_pointers(void)
 {
@@ -330,7 +387,7 @@ int
 main(int argc, char **argv)
 {
 	(void)argc;
-	printf("KTAP version 1\n1..14\n");
+	printf("KTAP version 1\n1..16\n");
 	report("initrd_file_reads_back", initrd_file_reads_back());
 	report("tmp_file_write_seek_read", tmp_file_write_seek_read());
 	report("append_and_truncate", append_and_truncate());
@@ -344,6 +401,8 @@ main(int argc, char **argv)
 	report("links_modes_times_locks", links_modes_times_locks());
 	report("statfs_reports_the_tree", statfs_reports_the_tree());
 	report("owners_are_kept", owners_are_kept());
+	report("flock_is_per_open_file", flock_is_per_open_file());
+	report("flock_waits_for_the_holder", flock_waits_for_the_holder());
 	report("bad_pointers", bad_pointers());
 	printf("# %d failed\n", ktap_failed);
 	return ktap_failed;

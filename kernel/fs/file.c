@@ -39,6 +39,7 @@ file_finish(struct file *f)
 {
 	if (!f)
 		return;
+	flock_release(f);
 	__atomic_fetch_sub(&f->vnode->refs, 1, __ATOMIC_RELAXED);
 	if (f->vnode->dev && f->vnode->dev->release)
 		f->vnode->dev->release(f->vnode, f->flags);

@@ -2,6 +2,7 @@
  * /tmp, then the initrd unpacked on top; and the working directory. */
 #include <keel/cpio.h>
 #include <keel/errno.h>
+#include <keel/file.h>
 #include <keel/printk.h>
 #include <keel/string.h>
 #include <keel/vfs.h>
@@ -56,6 +57,7 @@ vfs_init(void)
 	struct vnode *dev;
 	int err;
 
+	flock_init();
 	root = vnode_new(S_IFDIR | 0755);
 	if (!root)
 		return -ENOMEM;

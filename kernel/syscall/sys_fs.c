@@ -305,6 +305,30 @@ sys_fcntl(const struct syscall_args *args)
 	return -EINVAL;
 }
 
+#define LOCK_SH		1
+#define LOCK_EX		2
+#define LOCK_NB		4
+#define LOCK_UN		8
+
+long
+sys_flock(const struct syscall_args *args)
+{
+	struct file *f = fd_get((int)args->a[0]);
+	int op = (int)args->a[1];
+
+	if (!f)
+		return -EBADF;
+	switch (op & ~LOCK_NB) {
+	case LOCK_SH:
+		return flock_apply(f, FLOCK_SHARED, op & LOCK_NB);
+	case LOCK_EX:
+		return flock_apply(f, FLOCK_EXCLUSIVE, op & LOCK_NB);
+	case LOCK_UN:
+		return flock_apply(f, FLOCK_NONE, true);
+	}
+	return -EINVAL;
+}
+
 long
 sys_pipe2(const struct syscall_args *args)
 {

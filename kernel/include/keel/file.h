@@ -30,7 +30,23 @@ struct file {
 	uint64_t offset;
 	int flags;		/* O_* as opened, less O_CLOEXEC */
 	int refs;		/* descriptors naming it */
+	uint8_t flock_held;	/* FLOCK_*: what flock() gave this file */
 };
+
+/* flock(2): what a file holds or asks for. */
+#define FLOCK_NONE		0
+#define FLOCK_SHARED		1
+#define FLOCK_EXCLUSIVE		2
+
+/* Takes (or converts to) @want, or drops the lock for FLOCK_NONE; waits
+ * for conflicting holders unless @nonblock (-EAGAIN then). */
+int
+flock_apply(struct file *f, int want, bool nonblock);
+/* The last reference to @f is gone: its lock goes too. */
+void
+flock_release(struct file *f);
+void
+flock_init(void);
 
 /* Installs @f at the lowest free descriptor >= @min; returns it or
  * -EMFILE. Takes a reference. */

@@ -41,7 +41,9 @@ struct vnode_dev_ops {
 struct vnode {
 	uint32_t mode;			/* type and permissions */
 	uint32_t nlink;
-	uint32_t uid, gid;		/* kept for chown and stat; all runs as root */
+	uint32_t uid, gid;
+	uint32_t flock_shared;		/* flock(): holders of the shared lock */
+	bool flock_excl;		/* flock(): the exclusive lock is held */		/* kept for chown and stat; all runs as root */
 	uint64_t ino;
 	uint64_t size;			/* bytes (files, link targets) */
 	uint64_t mtime_ns, ctime_ns, atime_ns;
