@@ -82,6 +82,25 @@ fs_lookup_at(long dirfd, uint64_t upath, int flags, char *last, int *err)
 	return v;
 }
 
+struct vnode *
+fs_vnode_at(long dirfd, uint64_t upath, int flags, int *err)
+{
+	char first;
+	struct file *f;
+
+	if ((flags & AT_EMPTY_PATH) &&
+	    copy_from_user(&first, (const void __user *)upath, 1) == 0 &&
+	    first == '\0') {
+		if (dirfd == AT_FDCWD)
+			return vfs_cwd();
+		f = fd_get((int)dirfd);
+		*err = -EBADF;
+		return f ? f->vnode : NULL;
+	}
+	return fs_lookup_at(dirfd, upath,
+			    flags & AT_SYMLINK_NOFOLLOW ? LOOKUP_NOFOLLOW : 0, NULL, err);
+}
+
 static long
 open_create(struct vnode *dir, const char *name, int flags, uint32_t mode,
 	    struct vnode **out)
@@ -196,20 +215,10 @@ sys_fstat(const struct syscall_args *args)
 long
 sys_newfstatat(const struct syscall_args *args)
 {
-	int flags = (int)args->a[3], err;
-	char first;
-	struct vnode *v;
+	int err;
+	struct vnode *v = fs_vnode_at((long)args->a[0], args->a[1], (int)args->a[3],
+				      &err);
 
-	if ((flags & AT_EMPTY_PATH) &&
-	    copy_from_user(&first, (const void __user *)args->a[1], 1) == 0 &&
-	    first == '\0') {
-		struct syscall_args a = { { args->a[0], args->a[2], 0, 0, 0, 0 } };
-
-		return (long)args->a[0] == AT_FDCWD ?
-		       fill_stat(vfs_cwd(), (void __user *)args->a[2]) : sys_fstat(&a);
-	}
-	v = fs_lookup_at((long)args->a[0], args->a[1],
-		      flags & AT_SYMLINK_NOFOLLOW ? LOOKUP_NOFOLLOW : 0, NULL, &err);
 	return v ? fill_stat(v, (void __user *)args->a[2]) : err;
 }
 
@@ -599,24 +608,11 @@ statx_time(uint64_t ns)
 long
 sys_statx(const struct syscall_args *args)
 {
-	int flags = (int)args->a[2], err = 0;
+	int err = 0;
 	struct statx_user sx;
-	struct vnode *v;
-	char first = 0;
+	struct vnode *v = fs_vnode_at((long)args->a[0], args->a[1], (int)args->a[2],
+				      &err);
 
-	if ((flags & AT_EMPTY_PATH) &&
-	    copy_from_user(&first, (const void __user *)args->a[1], 1) == 0 &&
-	    first == '\0') {
-		struct file *f = (long)args->a[0] == AT_FDCWD ? NULL
-							       : fd_get((int)args->a[0]);
-
-		v = (long)args->a[0] == AT_FDCWD ? vfs_cwd() : f ? f->vnode : NULL;
-		err = v ? 0 : -EBADF;
-	} else {
-		v = fs_lookup_at((long)args->a[0], args->a[1],
-			      flags & AT_SYMLINK_NOFOLLOW ? LOOKUP_NOFOLLOW : 0,
-			      NULL, &err);
-	}
 	if (!v)
 		return err;
 	memset(&sx, 0, sizeof(sx));

@@ -5,7 +5,6 @@
 #include <keel/errno.h>
 #include <keel/file.h>
 #include <keel/syscall.h>
-#include <keel/uaccess.h>
 #include "../fs/fs_internal.h"
 #include "sys_fs.h"
 
@@ -37,25 +36,11 @@ long
 sys_fchownat(const struct syscall_args *args)
 {
 	int flags = (int)args->a[4], err;
-	char first;
 	struct vnode *v;
 
 	if (flags & ~FCHOWNAT_FLAGS)
 		return -EINVAL;
-	if (flags & AT_EMPTY_PATH) {
-		if (copy_from_user(&first, (const void __user *)args->a[1], 1))
-			return -EFAULT;
-		if (first == '\0') {
-			struct syscall_args a = { { args->a[0], args->a[2], args->a[3],
-						    0, 0, 0 } };
-
-			return (long)args->a[0] == AT_FDCWD ?
-			       owner_set(vfs_cwd(), args->a[2], args->a[3]) :
-			       sys_fchown(&a);
-		}
-	}
-	v = fs_lookup_at((long)args->a[0], args->a[1],
-			 flags & AT_SYMLINK_NOFOLLOW ? LOOKUP_NOFOLLOW : 0, NULL, &err);
+	v = fs_vnode_at((long)args->a[0], args->a[1], flags, &err);
 	return v ? owner_set(v, args->a[2], args->a[3]) : err;
 }
 
