@@ -19,6 +19,7 @@
 #include <keel/pmm.h>
 #include <keel/printk.h>
 #include <keel/random.h>
+#include <keel/shutdown.h>
 #include <keel/sched.h>
 #include <keel/thread.h>
 #include <keel/vdso.h>
@@ -114,8 +115,8 @@ boot_run_program(void)
 		envp[i] = (char *)cmdline.env[i];
 	status = exec_start(cmdline.argv, envp);
 	if (status != 0)
-		arch_power_off(status);
-	arch_power_off(exec_wait());
+		kernel_shutdown(status);
+	kernel_shutdown(exec_wait());
 }
 
 static __noreturn void
@@ -133,16 +134,19 @@ boot_run(void)
 	boot_run_program();
 }
 
-/* The file tree: /dev, /tmp, and the initrd (the first boot module) on
- * top; standard input, output and error on the console. */
+/* The file tree: a ramfs root with the initrd (the first boot module)
+ * unpacked into it, then /dev, /proc, /sys and /tmp; standard input,
+ * output and error on the console. */
 static void
 boot_mount_root(void)
 {
-	if (vfs_init() || fd_init_console())
+	if (vfs_init())
 		boot_fail("%s", "out of memory setting up the file tree");
 	if (boot_info.nmodules > 0)
 		vfs_unpack_cpio(phys_to_virt(boot_info.modules[0].base),
 				boot_info.modules[0].len);
+	if (vfs_mount_pseudo() || fd_init_console())
+		boot_fail("%s", "cannot mount /dev, /proc, /sys and /tmp");
 }
 
 static __noreturn void

@@ -257,17 +257,20 @@ links_modes_times_locks(void)
 	return close(fd) == 0 && unlink("/tmp/s") == 0 && unlink("/tmp/l2") == 0;
 }
 
-/* One in-memory file system: the same answer by path and by descriptor,
- * the type /proc/mounts names, and room no larger than memory. */
+/* The same answer by path and by descriptor, the type /proc/mounts
+ * names (ramfs for the initrd's root, tmpfs for /tmp), and room no larger
+ * than memory. */
 static int
 statfs_reports_the_tree(void)
 {
-	struct statfs by_path, by_fd;
+	struct statfs by_path, by_fd, tmp;
 	int fd = open("/etc/greeting", O_RDONLY);
 
-	if (fd < 0 || statfs("/tmp", &by_path) || fstatfs(fd, &by_fd))
+	if (fd < 0 || statfs("/etc", &by_path) || fstatfs(fd, &by_fd) ||
+	    statfs("/tmp", &tmp))
 		return 0;
 	return by_path.f_type == 0x858458f6 && by_fd.f_type == by_path.f_type &&
+	       tmp.f_type == 0x01021994 &&
 	       by_path.f_bsize == 4096 && by_path.f_namelen == 255 &&
 	       by_path.f_blocks > 0 && by_path.f_bfree <= by_path.f_blocks &&
 	       by_fd.f_blocks == by_path.f_blocks &&

@@ -191,23 +191,39 @@ open_error(int err)
 	return "cannot open it";
 }
 
-/* The program's file: a regular file found by path from the root. */
+/* An executable's bytes while it is being loaded. */
+struct exec_file {
+	const void *data;
+	size_t size;
+	bool owned;		/* read into an allocation: free it after */
+};
+
+/* The program's file: a regular file found by path from the root, its
+ * contents in place where its file system keeps them in memory (the
+ * initrd), else read whole. */
 static int
-exec_find(const char *prog, const void **data, size_t *size)
+exec_find(const char *prog, struct exec_file *file)
 {
 	struct vnode *v;
 	int err;
 
-	spin_lock(&vfs_lock);
+	file->owned = false;
+	vfs_tree_lock();
 	v = vfs_lookup(vfs_root(), prog, 0, NULL, &err);
-	if (v && !S_ISREG(v->mode))
+	if (v && (!S_ISREG(v->mode) || v->dev))
 		err = -EACCES;
-	else if (v) {
-		*data = v->data;
-		*size = v->size;
-	}
-	spin_unlock(&vfs_lock);
+	else if (v)
+		err = vfs_read_whole(v, &file->data, &file->size, &file->owned);
+	vfs_tree_unlock();
 	return v && !err ? 0 : err;
+}
+
+static void
+exec_file_put(struct exec_file *file)
+{
+	if (file->owned)
+		kfree((void *)file->data);
+	file->owned = false;
 }
 
 /* A random base for a position-independent image in [min, min + spread). */
@@ -224,11 +240,10 @@ static int
 exec_load_interp(const char *prog, const struct elf_image *img,
 		 uint64_t *entry, uint64_t *base)
 {
-	const void *data = NULL;
+	struct exec_file file;
 	const char *why = NULL;
 	struct elf_image interp;
-	size_t size = 0;
-	int err = exec_find(img->interp, &data, &size);
+	int err = exec_find(img->interp, &file);
 
 	if (err) {
 		printk("keel: error: cannot run %s: its interpreter %s: %s\n",
@@ -236,48 +251,46 @@ exec_load_interp(const char *prog, const struct elf_image *img,
 		return err == -ENOENT ? EXEC_STATUS_NOT_FOUND
 				      : EXEC_STATUS_NOT_EXECUTABLE;
 	}
-	if (elf_parse(data, size, &interp, &why) || interp.type != ET_DYN ||
-	    interp.interp_len) {
+	if (elf_parse(file.data, file.size, &interp, &why) ||
+	    interp.type != ET_DYN || interp.interp_len) {
 		printk("keel: error: cannot run %s: its interpreter %s: %s\n",
 		       prog, img->interp, why ? why : "not a shared object");
+		exec_file_put(&file);
 		return EXEC_STATUS_NOT_EXECUTABLE;
 	}
 	*base = random_base(INTERP_BASE_MIN, &interp);
-	if (load_segments(&interp, data, *base))
+	err = load_segments(&interp, file.data, *base);
+	exec_file_put(&file);
+	if (err)
 		return exec_fail(prog, "out of memory", EXEC_STATUS_NOT_EXECUTABLE);
 	*entry = interp.entry + *base;
 	*base += interp.lo;	/* AT_BASE: where its first page went */
 	return 0;
 }
 
-int
-exec_start(char *const argv[], char *const envp[])
+/* Loads the program in @file and its interpreter, builds its stack and
+ * starts it. */
+static int
+exec_image(char *const argv[], char *const envp[], const struct exec_file *file)
 {
 	const char *prog = argv[0], *why = NULL;
-	const void *data = NULL;
-	size_t size = 0;
 	struct elf_image img;
 	uint64_t bias = 0, sp, entry, interp_base = 0;
 	int err;
 
-	app_state_init();
-	err = exec_find(prog, &data, &size);
-	if (err)
-		return exec_fail(prog, open_error(err), err == -ENOENT ?
-				 EXEC_STATUS_NOT_FOUND : EXEC_STATUS_NOT_EXECUTABLE);
-	if (elf_parse(data, size, &img, &why))
+	if (elf_parse(file->data, file->size, &img, &why))
 		return exec_fail(prog, why, EXEC_STATUS_NOT_EXECUTABLE);
 	if (img.type == ET_DYN)
 		bias = random_base(PIE_BASE_MIN, &img);
-	err = load_segments(&img, data, bias);
+	err = load_segments(&img, file->data, bias);
 	if (err)
 		return exec_fail(prog, "out of memory", EXEC_STATUS_NOT_EXECUTABLE);
 	/* The heap (brk) starts after the program's last segment. */
 	vm_brk_init(img.hi + bias);
 	if (prog[0] == '/') {
-		spin_lock(&vfs_lock);
+		vfs_tree_lock();
 		procfs_set_exe(prog);
-		spin_unlock(&vfs_lock);
+		vfs_tree_unlock();
 	}
 	procfs_set_cmdline(argv);
 	entry = img.entry + bias;
@@ -291,4 +304,20 @@ exec_start(char *const argv[], char *const envp[])
 		return exec_fail(prog, err == -E2BIG ? "arguments too long" :
 				 "out of memory", EXEC_STATUS_NOT_EXECUTABLE);
 	return exec_launch(prog, entry, sp);
+}
+
+int
+exec_start(char *const argv[], char *const envp[])
+{
+	struct exec_file file;
+	int err;
+
+	app_state_init();
+	err = exec_find(argv[0], &file);
+	if (err)
+		return exec_fail(argv[0], open_error(err), err == -ENOENT ?
+				 EXEC_STATUS_NOT_FOUND : EXEC_STATUS_NOT_EXECUTABLE);
+	err = exec_image(argv, envp, &file);
+	exec_file_put(&file);
+	return err;
 }

@@ -90,8 +90,25 @@ static const struct vnode_dev_ops console_ops = {
 	.read = console_read, .write = console_dev_write, .ioctl = console_ioctl,
 };
 
+static struct mount *devfs;
+static struct vnode *console;
+
 int
-devfs_init(void)
+vfs_mknod(const char *name, uint32_t rdev, const struct vnode_dev_ops *ops)
+{
+	int err;
+	struct vnode *v = devfs ? vfs_create(devfs->root, name, S_IFCHR | 0666,
+					     &err) : NULL;
+
+	if (!v)
+		return devfs ? err : -ENOENT;
+	v->dev = ops;
+	v->rdev = rdev;
+	return 0;
+}
+
+static int
+devfs_populate(void)
 {
 	static const struct {
 		const char *name;
@@ -103,17 +120,28 @@ devfs_init(void)
 		{ "urandom", DEV(1, 9), &random_ops },
 		{ "console", DEV(5, 1), &console_ops }, { "tty", DEV(5, 0), &console_ops },
 	};
+	static const char *const links[] = { "stdin", "stdout", "stderr" };
 	int err = 0;
 
 	for (unsigned i = 0; i < ARRAY_SIZE(nodes) && !err; i++)
 		err = vfs_mknod(nodes[i].name, nodes[i].rdev, nodes[i].ops);
+	for (unsigned i = 0; i < ARRAY_SIZE(links) && !err; i++)
+		err = vfs_symlink(devfs->root, links[i], "console");
 	return err;
+}
+
+struct mount *
+devfs_mount(void)
+{
+	devfs = ramfs_new("devtmpfs", "devtmpfs", TMPFS_MAGIC);
+	if (!devfs || devfs_populate())
+		return NULL;
+	console = vfs_dir_find(devfs->root, "console");
+	return devfs;
 }
 
 struct vnode *
 devfs_console(void)
 {
-	struct vnode *dev = vfs_dir_find(vfs_root(), "dev");
-
-	return dev ? vfs_dir_find(dev, "console") : NULL;
+	return console;
 }

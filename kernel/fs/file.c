@@ -40,9 +40,16 @@ file_finish(struct file *f)
 	if (!f)
 		return;
 	flock_release(f);
-	__atomic_fetch_sub(&f->vnode->refs, 1, __ATOMIC_RELAXED);
 	if (f->vnode->dev && f->vnode->dev->release)
 		f->vnode->dev->release(f->vnode, f->flags);
+	if (f->vnode->ops) {	/* a file system's: it may go now */
+		vfs_tree_lock();
+		f->vnode->refs--;
+		vfs_vnode_unused(f->vnode);
+		vfs_tree_unlock();
+	} else {
+		__atomic_fetch_sub(&f->vnode->refs, 1, __ATOMIC_RELAXED);
+	}
 	kfree(f);
 }
 

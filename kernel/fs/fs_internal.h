@@ -2,30 +2,43 @@
 #ifndef KEEL_FS_INTERNAL_H
 #define KEEL_FS_INTERNAL_H
 
-#include <keel/spinlock.h>
 #include <keel/syscall.h>
 #include <keel/vfs.h>
 
-/* Guards the whole tree (names, sizes, contents). */
-extern struct spinlock vfs_lock;
+/* statfs f_type values: Linux's, so programs recognise the file systems. */
+#define RAMFS_MAGIC		0x858458f6
+#define TMPFS_MAGIC		0x01021994
+#define PROC_SUPER_MAGIC	0x9fa0
+#define SYSFS_MAGIC		0x62656572
 
+/* A new vnode of no file system (pipes); file systems set ops and mnt. */
 struct vnode *
 vnode_new(uint32_t mode);
+
+/* The root of the first mount, "/"; NULL before one exists. */
+struct vnode *
+vfs_mount_root(void);
+
+/* Makes regular file @v (empty, of a ramfs) show @data in place. */
 int
-dir_link(struct vnode *dir, const char *name, struct vnode *v);
+ramfs_borrow(struct vnode *v, const void *data, size_t size);
 
 struct file;
 /* A new pipe's two ends (pipe.c). */
 int
 pipe_create(struct file **rd, struct file **wr);
 
-/* /proc and /sys (procfs.c). */
+/* /proc and /sys (procfs.c): their file systems, to be mounted. */
 int
-procfs_init(void);
+procfs_init(struct mount **proc, struct mount **sys);
+
+/* /proc/self/fd (procfs_fd.c): the directory, made in @self. */
+int
+procfs_fd_init(struct vnode *self);
 
 /* /dev (devfs.c). */
-int
-devfs_init(void);
+struct mount *
+devfs_mount(void);
 struct vnode *
 devfs_console(void);
 

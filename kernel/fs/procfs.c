@@ -64,7 +64,12 @@ gen_stat(char *buf, size_t size)
 static int
 gen_mounts(char *buf, size_t size)
 {
-	return snprintf(buf, size, "rootfs / ramfs rw 0 0\n");
+	int n;
+
+	vfs_tree_lock();	/* proc files are read without it */
+	n = vfs_format_mounts(buf, size);
+	vfs_tree_unlock();
+	return n;
 }
 
 static int
@@ -145,35 +150,48 @@ static struct vnode *
 mkdir_p(struct vnode *dir, const char *name)
 {
 	int err;
-	struct vnode *v = vfs_dir_find(dir, name);
+	struct vnode *v = dir ? vfs_dir_find(dir, name) : NULL;
 
-	return v ? v : vfs_create(dir, name, S_IFDIR | 0555, &err);
+	return v || !dir ? v : vfs_create(dir, name, S_IFDIR | 0555, &err);
+}
+
+static struct vnode *proc_self;
+
+static int
+sysfs_fill(struct mount *sys)
+{
+	struct vnode *cpu = mkdir_p(mkdir_p(mkdir_p(sys->root, "devices"),
+					    "system"), "cpu");
+
+	return cpu ? proc_file(cpu, "online", 7) : -ENOMEM;
 }
 
 int
-procfs_init(void)
+procfs_init(struct mount **proc, struct mount **sys)
 {
-	struct vnode *proc = mkdir_p(vfs_root(), "proc"), *self, *cpu;
 	static const char *const top[] = { "meminfo", "cpuinfo", "uptime",
 					   "stat", "mounts" };
 	int err = 0;
 
-	self = proc ? mkdir_p(proc, "self") : NULL;
-	cpu = mkdir_p(mkdir_p(mkdir_p(mkdir_p(vfs_root(), "sys"), "devices"),
-			      "system"), "cpu");
-	if (!self || !cpu)
+	*proc = ramfs_new("proc", "proc", PROC_SUPER_MAGIC);
+	*sys = ramfs_new("sysfs", "sysfs", SYSFS_MAGIC);
+	if (!*proc || !*sys)
+		return -ENOMEM;
+	(*proc)->root->mode = (*sys)->root->mode = S_IFDIR | 0555;
+	proc_self = mkdir_p((*proc)->root, "self");
+	if (!proc_self)
 		return -ENOMEM;
 	for (unsigned i = 0; i < ARRAY_SIZE(top) && !err; i++)
-		err = proc_file(proc, top[i], i);
+		err = proc_file((*proc)->root, top[i], i);
 	if (!err)
-		err = proc_file(self, "status", 5);
+		err = proc_file(proc_self, "status", 5);
 	if (!err)
-		err = proc_file(self, "maps", 6);
+		err = proc_file(proc_self, "maps", 6);
 	if (!err)
-		err = proc_file(cpu, "online", 7);
+		err = proc_file(proc_self, "cmdline", 8);
 	if (!err)
-		err = proc_file(self, "cmdline", 8);
-	return err;
+		err = procfs_fd_init(proc_self);
+	return err ? err : sysfs_fill(*sys);
 }
 
 void
@@ -195,13 +213,8 @@ procfs_set_cmdline(char *const argv[])
 int
 procfs_set_exe(const char *path)
 {
-	struct vnode *proc = vfs_dir_find(vfs_root(), "proc");
-	struct vnode *self = proc ? vfs_dir_find(proc, "self") : NULL;
-	struct vnode *exe;
-	int err;
-
-	if (!self)
+	if (!proc_self)
 		return -ENOENT;
-	exe = vfs_create(self, "exe", S_IFLNK | 0777, &err);
-	return exe ? vfs_symlink_set(exe, path, strlen(path)) : err;
+	vfs_unlink(proc_self, "exe", false);	/* a second exec replaces it */
+	return vfs_symlink(proc_self, "exe", path);
 }

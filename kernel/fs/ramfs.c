@@ -1,38 +1,28 @@
-/* The in-memory file system every path lives in: directories are lists of
- * named entries, files and link targets are byte buffers that grow by
- * doubling. Files unpacked from the initrd borrow the archive's bytes and
- * are copied only when first written. One lock guards the tree. */
+/* The in-memory file system (ramfs, and the tmpfs, devfs and proc trees
+ * built from it): directories are lists of named entries, files and link
+ * targets are byte buffers that grow by doubling. Files unpacked from the
+ * initrd borrow the archive's bytes and are copied only when first
+ * written. Its room is physical memory, which is what statfs reports. */
 #include <keel/clock.h>
 #include <keel/errno.h>
 #include <keel/heap.h>
-#include <keel/spinlock.h>
+#include <keel/pmm.h>
 #include <keel/string.h>
 #include <keel/vfs.h>
 #include "fs_internal.h"
 
 #define MIN_CAPACITY	64
+#define RAMFS_BLOCK	4096
 
-struct spinlock vfs_lock = SPINLOCK_INIT_NAMED("vfs");
-static uint64_t next_ino = 1;
+struct ramfs {
+	struct mount mount;
+	uint64_t magic;			/* statfs f_type */
+};
 
-struct vnode *
-vnode_new(uint32_t mode)
-{
-	struct vnode *v = kzalloc(sizeof(*v));
-	uint64_t now = clock_realtime_ns();
+static const struct vnode_ops ramfs_vnode_ops;
 
-	if (!v)
-		return NULL;
-	v->mode = mode;
-	v->nlink = S_ISDIR(mode) ? 2 : 1;
-	v->ino = __atomic_fetch_add(&next_ino, 1, __ATOMIC_RELAXED);
-	v->mtime_ns = v->ctime_ns = v->atime_ns = now;
-	list_init(&v->children);
-	return v;
-}
-
-struct vnode *
-vfs_dir_find(struct vnode *dir, const char *name)
+static struct vfs_dirent *
+dir_entry(struct vnode *dir, const char *name)
 {
 	struct list_node *n;
 
@@ -40,12 +30,27 @@ vfs_dir_find(struct vnode *dir, const char *name)
 		struct vfs_dirent *d = list_entry(n, struct vfs_dirent, node);
 
 		if (strcmp(d->name, name) == 0)
-			return d->vnode;
+			return d;
 	}
 	return NULL;
 }
 
-int
+static struct vnode *
+ramfs_lookup(struct vnode *dir, const char *name, int *err)
+{
+	struct vfs_dirent *d;
+
+	if (strcmp(name, ".") == 0)
+		return dir;
+	if (strcmp(name, "..") == 0)
+		return dir->parent ? dir->parent : dir;
+	d = dir_entry(dir, name);
+	if (!d)
+		*err = -ENOENT;
+	return d ? d->vnode : NULL;
+}
+
+static int
 dir_link(struct vnode *dir, const char *name, struct vnode *v)
 {
 	size_t len = strnlen(name, VFS_NAME_MAX + 1);
@@ -53,34 +58,43 @@ dir_link(struct vnode *dir, const char *name, struct vnode *v)
 
 	if (len == 0 || len > VFS_NAME_MAX)
 		return len ? -ENAMETOOLONG : -ENOENT;
+	if (dir_entry(dir, name))
+		return -EEXIST;
 	d = kmalloc(sizeof(*d) + len + 1);
 	if (!d)
 		return -ENOMEM;
 	memcpy(d->name, name, len + 1);
 	d->vnode = v;
 	list_push_back(&dir->children, &d->node);
-	if (S_ISDIR(v->mode)) {
-		v->parent = dir;
+	v->parent = dir;
+	if (S_ISDIR(v->mode))
 		dir->nlink++;
-	}
-	dir->mtime_ns = clock_realtime_ns();
+	dir->mtime_ns = dir->ctime_ns = clock_realtime_ns();
 	return 0;
 }
 
-struct vnode *
-vfs_create(struct vnode *dir, const char *name, uint32_t mode, int *err)
+static struct vnode *
+ramfs_vnode_new(struct mount *m, uint32_t mode)
+{
+	struct vnode *v = vnode_new(mode);
+
+	if (v) {
+		v->ops = &ramfs_vnode_ops;
+		v->mnt = m;
+	}
+	return v;
+}
+
+static struct vnode *
+ramfs_create(struct vnode *dir, const char *name, uint32_t mode, int *err)
 {
 	struct vnode *v;
 
-	if (!S_ISDIR(dir->mode)) {
-		*err = -ENOTDIR;
-		return NULL;
-	}
-	if (vfs_dir_find(dir, name)) {
+	if (dir_entry(dir, name)) {
 		*err = -EEXIST;
 		return NULL;
 	}
-	v = vnode_new(mode);
+	v = ramfs_vnode_new(dir->mnt, mode);
 	if (!v) {
 		*err = -ENOMEM;
 		return NULL;
@@ -102,37 +116,11 @@ vnode_put_data(struct vnode *v)
 	v->capacity = 0;
 }
 
-int
-vfs_unlink(struct vnode *dir, const char *name, bool rmdir)
+static void
+ramfs_release(struct vnode *v)
 {
-	struct list_node *n;
-
-	list_for_each(n, &dir->children) {
-		struct vfs_dirent *d = list_entry(n, struct vfs_dirent, node);
-		struct vnode *v = d->vnode;
-
-		if (strcmp(d->name, name) != 0)
-			continue;
-		if (rmdir && !S_ISDIR(v->mode))
-			return -ENOTDIR;
-		if (!rmdir && S_ISDIR(v->mode))
-			return -EISDIR;
-		if (rmdir && !list_empty(&v->children))
-			return -ENOTEMPTY;
-		list_remove(n);
-		kfree(d);
-		if (rmdir)
-			dir->nlink--;
-		if (--v->nlink == 0 || rmdir) {
-			v->nlink = 0;
-			if (v->refs == 0) {
-				vnode_put_data(v);
-				kfree(v);
-			}
-		}
-		return 0;
-	}
-	return -ENOENT;
+	vnode_put_data(v);
+	kfree(v);
 }
 
 /* Makes room for @size bytes, copying borrowed contents on first write. */
@@ -157,13 +145,147 @@ vnode_reserve(struct vnode *v, uint64_t size)
 	return 0;
 }
 
-long
-vfs_read(struct vnode *v, char *kbuf, size_t len, uint64_t off)
+static int
+ramfs_symlink(struct vnode *dir, const char *name, const char *target,
+	      size_t len)
 {
-	if (v->dev)
-		return v->dev->read ? v->dev->read(v, kbuf, len, off) : -EINVAL;
-	if (S_ISDIR(v->mode))
+	int err;
+	struct vnode *v = ramfs_create(dir, name, S_IFLNK | 0777, &err);
+
+	if (!v)
+		return err;
+	err = vnode_reserve(v, len + 1);
+	if (err) {
+		ramfs_vnode_ops.unlink(dir, name, false);
+		return err;
+	}
+	memcpy(v->data, target, len);
+	v->data[len] = '\0';
+	v->size = len;
+	return 0;
+}
+
+static int
+ramfs_link(struct vnode *dir, const char *name, struct vnode *v)
+{
+	int err = dir_link(dir, name, v);
+
+	if (!err) {
+		v->nlink++;
+		v->ctime_ns = clock_realtime_ns();
+	}
+	return err;
+}
+
+/* Drops the entry @d of @dir (checked by the caller). */
+static void
+dir_drop(struct vnode *dir, struct vfs_dirent *d)
+{
+	struct vnode *v = d->vnode;
+
+	list_remove(&d->node);
+	kfree(d);
+	dir->mtime_ns = dir->ctime_ns = clock_realtime_ns();
+	if (S_ISDIR(v->mode)) {
+		dir->nlink--;
+		v->nlink = 0;
+	} else {
+		v->nlink--;
+	}
+	vfs_vnode_unused(v);
+}
+
+static int
+ramfs_unlink(struct vnode *dir, const char *name, bool rmdir)
+{
+	struct vfs_dirent *d = dir_entry(dir, name);
+
+	if (!d)
+		return -ENOENT;
+	if (rmdir && !S_ISDIR(d->vnode->mode))
+		return -ENOTDIR;
+	if (!rmdir && S_ISDIR(d->vnode->mode))
 		return -EISDIR;
+	if (rmdir && !list_empty(&d->vnode->children))
+		return -ENOTEMPTY;
+	dir_drop(dir, d);
+	return 0;
+}
+
+/* The VFS checked kinds and ancestry; the target name never disappears:
+ * the new entry is linked before the old one goes. */
+static int
+ramfs_rename(struct vnode *odir, const char *oname, struct vnode *ndir,
+	     const char *nname)
+{
+	struct vfs_dirent *from = dir_entry(odir, oname);
+	struct vfs_dirent *to = dir_entry(ndir, nname);
+	struct vnode *v = from->vnode;
+	int err;
+
+	if (to && S_ISDIR(to->vnode->mode) && !list_empty(&to->vnode->children))
+		return -ENOTEMPTY;
+	if (to) {
+		struct vnode *old = to->vnode;
+
+		to->vnode = v;	/* replace in place: the name stays */
+		v->parent = ndir;
+		if (S_ISDIR(v->mode)) {
+			/* ndir swaps old's ".." for v's; odir loses v's. */
+			old->nlink = 0;
+			odir->nlink--;
+		} else {
+			old->nlink--;
+		}
+		list_remove(&from->node);
+		kfree(from);
+		vfs_vnode_unused(old);
+		return 0;
+	}
+	err = dir_link(ndir, nname, v);
+	if (err)
+		return err;
+	list_remove(&from->node);
+	kfree(from);
+	if (S_ISDIR(v->mode))
+		odir->nlink--;
+	odir->mtime_ns = clock_realtime_ns();
+	return 0;
+}
+
+/* Positions: 0 is ".", 1 "..", then entry k at k + 2. */
+static int
+ramfs_readdir(struct vnode *dir, uint64_t *pos, struct vfs_dirent_info *out)
+{
+	struct list_node *n;
+	uint64_t k = 2;
+
+	if (*pos < 2) {
+		struct vnode *up = *pos && dir->parent ? dir->parent : dir;
+
+		strlcpy(out->name, *pos ? ".." : ".", sizeof(out->name));
+		out->ino = up->ino;
+		out->type = S_IFDIR;
+		(*pos)++;
+		return 1;
+	}
+	list_for_each(n, &dir->children) {
+		struct vfs_dirent *d = list_entry(n, struct vfs_dirent, node);
+
+		if (k++ != *pos)
+			continue;
+		strlcpy(out->name, d->name, sizeof(out->name));
+		out->ino = d->vnode->ino;
+		out->type = d->vnode->mode & S_IFMT;
+		(*pos)++;
+		return 1;
+	}
+	return 0;
+}
+
+static long
+ramfs_read(struct vnode *v, char *kbuf, size_t len, uint64_t off)
+{
 	if (off >= v->size)
 		return 0;
 	len = MIN(len, v->size - off);
@@ -171,35 +293,26 @@ vfs_read(struct vnode *v, char *kbuf, size_t len, uint64_t off)
 	return (long)len;
 }
 
-long
-vfs_write(struct vnode *v, const char *kbuf, size_t len, uint64_t off)
+static long
+ramfs_write(struct vnode *v, const char *kbuf, size_t len, uint64_t off)
 {
-	int err;
+	int err = vnode_reserve(v, MAX(off + len, v->size));
 
-	if (v->dev)
-		return v->dev->write ? v->dev->write(v, kbuf, len, off) : -EINVAL;
-	if (S_ISDIR(v->mode))
-		return -EISDIR;
-	if (off + len < off)
-		return -EFBIG;
-	err = vnode_reserve(v, MAX(off + len, v->size));
 	if (err)
 		return err;
 	if (off > v->size)
 		memset(v->data + v->size, 0, off - v->size);	/* a hole */
 	memcpy(v->data + off, kbuf, len);
 	v->size = MAX(v->size, off + len);
-	v->mtime_ns = clock_realtime_ns();
+	v->mtime_ns = v->ctime_ns = clock_realtime_ns();
 	return (long)len;
 }
 
-int
-vfs_truncate(struct vnode *v, uint64_t size)
+static int
+ramfs_truncate(struct vnode *v, uint64_t size)
 {
 	int err;
 
-	if (!S_ISREG(v->mode))
-		return S_ISDIR(v->mode) ? -EISDIR : -EINVAL;
 	if (size > v->size) {
 		err = vnode_reserve(v, size);
 		if (err)
@@ -211,79 +324,71 @@ vfs_truncate(struct vnode *v, uint64_t size)
 			return err;
 	}
 	v->size = size;
-	v->mtime_ns = clock_realtime_ns();
+	v->mtime_ns = v->ctime_ns = clock_realtime_ns();
 	return 0;
 }
 
-int
-vfs_symlink_set(struct vnode *link, const char *target, size_t len)
+static long
+ramfs_readlink(struct vnode *v, char *buf, size_t len)
 {
-	int err = vnode_reserve(link, len + 1);
-
-	if (err)
-		return err;
-	memcpy(link->data, target, len);
-	link->data[len] = '\0';
-	link->size = len;
-	return 0;
+	len = MIN(len, v->size);
+	memcpy(buf, v->data, len);
+	return (long)len;
 }
 
-/* The entry @name of @dir, or NULL. */
-static struct vfs_dirent *
-dir_entry(struct vnode *dir, const char *name)
+static const void *
+ramfs_contents(struct vnode *v)
 {
-	struct list_node *n;
-
-	list_for_each(n, &dir->children) {
-		struct vfs_dirent *d = list_entry(n, struct vfs_dirent, node);
-
-		if (strcmp(d->name, name) == 0)
-			return d;
-	}
-	return NULL;
+	return v->data;
 }
 
-/* True if @v is @dir or one of its ancestors (moving @v there would cut
- * it off the tree). */
-static bool
-is_ancestor(struct vnode *v, struct vnode *dir)
-{
-	for (; dir; dir = dir->parent)
-		if (dir == v)
-			return true;
-	return false;
-}
+static const struct vnode_ops ramfs_vnode_ops = {
+	.lookup = ramfs_lookup, .create = ramfs_create, .symlink = ramfs_symlink,
+	.link = ramfs_link, .unlink = ramfs_unlink, .rename = ramfs_rename,
+	.readdir = ramfs_readdir, .read = ramfs_read, .write = ramfs_write,
+	.truncate = ramfs_truncate, .readlink = ramfs_readlink,
+	.release = ramfs_release, .contents = ramfs_contents,
+};
 
 int
-vfs_rename(struct vnode *odir, const char *oname, struct vnode *ndir,
-	   const char *nname)
+ramfs_borrow(struct vnode *v, const void *data, size_t size)
 {
-	struct vfs_dirent *from = dir_entry(odir, oname);
-	struct vfs_dirent *to = dir_entry(ndir, nname);
-	struct vnode *v;
-	int err;
-
-	if (!from)
-		return -ENOENT;
-	v = from->vnode;
-	if (to && to->vnode == v)
-		return 0;
-	if (S_ISDIR(v->mode) && is_ancestor(v, ndir))
+	if (v->ops != &ramfs_vnode_ops || !S_ISREG(v->mode) || v->size)
 		return -EINVAL;
-	if (to) {
-		/* Replace atomically: the target name never disappears. */
-		if (S_ISDIR(v->mode) != S_ISDIR(to->vnode->mode))
-			return S_ISDIR(v->mode) ? -ENOTDIR : -EISDIR;
-		err = vfs_unlink(ndir, nname, S_ISDIR(to->vnode->mode));
-		if (err)
-			return err;
-	}
-	err = dir_link(ndir, nname, v);
-	if (err)
-		return err;
-	list_remove(&from->node);
-	kfree(from);
-	if (S_ISDIR(v->mode))
-		odir->nlink--;
+	v->data = (uint8_t *)data;	/* capacity 0: borrowed */
+	v->size = size;
 	return 0;
+}
+
+/* Inode counts stay 0, as on Linux's ramfs: there is no inode table to
+ * run out of. */
+static int
+ramfs_statfs(struct mount *m, struct vfs_statfs *out)
+{
+	out->magic = container_of(m, struct ramfs, mount)->magic;
+	out->block_size = RAMFS_BLOCK;
+	out->blocks = pmm_total_page_count();
+	out->blocks_free = out->blocks_avail = pmm_free_page_count();
+	return 0;
+}
+
+static const struct mount_ops ramfs_mount_ops = { .statfs = ramfs_statfs };
+
+struct mount *
+ramfs_new(const char *source, const char *type, uint64_t magic)
+{
+	struct ramfs *fs = kzalloc(sizeof(*fs));
+
+	if (!fs)
+		return NULL;
+	fs->magic = magic;
+	fs->mount.ops = &ramfs_mount_ops;
+	strlcpy(fs->mount.source, source, sizeof(fs->mount.source));
+	strlcpy(fs->mount.type, type, sizeof(fs->mount.type));
+	fs->mount.root = ramfs_vnode_new(&fs->mount, S_IFDIR | 0755);
+	if (!fs->mount.root) {
+		kfree(fs);
+		return NULL;
+	}
+	return &fs->mount;
 }

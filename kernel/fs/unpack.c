@@ -4,6 +4,7 @@
 #include <keel/clock.h>
 #include <keel/cpio.h>
 #include <keel/errno.h>
+#include <keel/heap.h>
 #include <keel/printk.h>
 #include <keel/string.h>
 #include <keel/vfs.h>
@@ -52,6 +53,25 @@ has_dotdot(const char *path)
 	return false;
 }
 
+/* Link targets in the archive are not NUL-terminated. */
+static int
+unpack_symlink(struct vnode *dir, const char *name, const struct cpio_entry *e)
+{
+	char *target;
+	int err;
+
+	if (e->size == 0 || e->size >= VFS_PATH_MAX)
+		return -ENAMETOOLONG;
+	target = kmalloc(e->size + 1);
+	if (!target)
+		return -ENOMEM;
+	memcpy(target, e->data, e->size);
+	target[e->size] = '\0';
+	err = vfs_symlink(dir, name, target);
+	kfree(target);
+	return err;
+}
+
 static int
 unpack_entry(const struct cpio_entry *e)
 {
@@ -73,18 +93,14 @@ unpack_entry(const struct cpio_entry *e)
 		return 0;	/* already made for an earlier entry */
 	if (v)
 		return -EEXIST;
+	if (S_ISLNK(e->mode))
+		return unpack_symlink(dir, name, e);
 	v = vfs_create(dir, name, e->mode, &err);
 	if (!v)
 		return err;
 	v->mtime_ns = v->ctime_ns = v->atime_ns =
 		(uint64_t)e->mtime * NSEC_PER_SEC;	/* as archived */
-	if (S_ISLNK(e->mode))
-		return vfs_symlink_set(v, e->data, e->size);
-	if (S_ISREG(e->mode)) {
-		v->data = (uint8_t *)e->data;	/* borrowed: capacity 0 */
-		v->size = e->size;
-	}
-	return 0;
+	return S_ISREG(e->mode) ? ramfs_borrow(v, e->data, e->size) : 0;
 }
 
 int

@@ -1,5 +1,6 @@
-/* The tree at boot: "/", /dev with its device nodes and standard links,
- * /tmp, then the initrd unpacked on top; and the working directory. */
+/* The tree at boot: a ramfs as "/" (the initrd is unpacked into it), then
+ * devfs on /dev with the standard links, proc on /proc, sysfs on /sys and
+ * a tmpfs on /tmp; and the working directory. */
 #include <keel/cpio.h>
 #include <keel/errno.h>
 #include <keel/file.h>
@@ -8,12 +9,13 @@
 #include <keel/vfs.h>
 #include "fs_internal.h"
 
-static struct vnode *root, *cwd;
+
+static struct vnode *cwd;
 
 struct vnode *
 vfs_root(void)
 {
-	return root;
+	return vfs_mount_root();
 }
 
 struct vnode *
@@ -29,50 +31,56 @@ vfs_set_cwd(struct vnode *dir)
 }
 
 int
-vfs_mknod(const char *name, uint32_t rdev, const struct vnode_dev_ops *ops)
-{
-	struct vnode *dev = vfs_dir_find(root, "dev"), *v;
-	int err;
-
-	v = dev ? vfs_create(dev, name, S_IFCHR | 0666, &err) : NULL;
-	if (!v)
-		return dev ? err : -ENOENT;
-	v->dev = ops;
-	v->rdev = rdev;
-	return 0;
-}
-
-static int
-make_link(struct vnode *dir, const char *name, const char *target)
-{
-	int err;
-	struct vnode *v = vfs_create(dir, name, S_IFLNK | 0777, &err);
-
-	return v ? vfs_symlink_set(v, target, strlen(target)) : err;
-}
-
-int
 vfs_init(void)
 {
-	struct vnode *dev;
+	struct mount *root = ramfs_new("rootfs", "rootfs", RAMFS_MAGIC);
 	int err;
 
 	flock_init();
-	root = vnode_new(S_IFDIR | 0755);
 	if (!root)
 		return -ENOMEM;
-	cwd = root;
-	dev = vfs_create(root, "dev", S_IFDIR | 0755, &err);
-	if (!dev || !vfs_create(root, "tmp", S_IFDIR | 01777, &err))
+	vfs_tree_lock();
+	err = vfs_mount(root, NULL);
+	vfs_tree_unlock();
+	cwd = root->root;
+	return err;
+}
+
+/* @name in the root, made a directory if missing, with @m mounted on it. */
+static int
+mount_on(const char *name, struct mount *m)
+{
+	struct vnode *dir = vfs_dir_find(vfs_root(), name);
+	int err = 0;
+
+	if (!m)
+		return -ENOMEM;
+	if (!dir)
+		dir = vfs_create(vfs_root(), name, S_IFDIR | 0755, &err);
+	if (!dir)
 		return err;
-	err = devfs_init();
+	return vfs_mount(m, dir);
+}
+
+int
+vfs_mount_pseudo(void)
+{
+	struct mount *proc = NULL, *sys = NULL, *tmp;
+	int err;
+
+	vfs_tree_lock();
+	err = mount_on("dev", devfs_mount());
 	if (!err)
-		err = make_link(dev, "stdin", "console");
+		err = procfs_init(&proc, &sys);
 	if (!err)
-		err = make_link(dev, "stdout", "console");
+		err = mount_on("proc", proc);
 	if (!err)
-		err = make_link(dev, "stderr", "console");
+		err = mount_on("sys", sys);
+	tmp = err ? NULL : ramfs_new("tmpfs", "tmpfs", TMPFS_MAGIC);
 	if (!err)
-		err = procfs_init();
+		err = mount_on("tmp", tmp);
+	if (!err)
+		tmp->root->mode = S_IFDIR | 01777;
+	vfs_tree_unlock();
 	return err;
 }

@@ -55,9 +55,9 @@ file_read_at(struct file *f, char __user *buf, size_t len, uint64_t off)
 			    f->vnode->dev->read(f->vnode, bounce, chunk,
 						dev_arg(f, off + done)) : -EINVAL;
 		} else {
-			spin_lock(&vfs_lock);
+			vfs_tree_lock();
 			n = vfs_read(f->vnode, bounce, chunk, off + done);
-			spin_unlock(&vfs_lock);
+			vfs_tree_unlock();
 		}
 		if (n <= 0)
 			return done ? (long)done : n;
@@ -87,11 +87,11 @@ file_write_at(struct file *f, const char __user *buf, size_t len, uint64_t off)
 			    f->vnode->dev->write(f->vnode, bounce, chunk,
 						 dev_arg(f, off + done)) : -EINVAL;
 		} else {
-			spin_lock(&vfs_lock);
+			vfs_tree_lock();
 			if (f->flags & O_APPEND)
 				off = f->vnode->size - done;
 			n = vfs_write(f->vnode, bounce, chunk, off + done);
-			spin_unlock(&vfs_lock);
+			vfs_tree_unlock();
 		}
 		if (n <= 0)
 			return done ? (long)done : n;

@@ -73,10 +73,10 @@ fs_lookup_at(long dirfd, uint64_t upath, int flags, char *last, int *err)
 	}
 	*err = get_path(upath, path);
 	if (!*err) {
-		spin_lock(&vfs_lock);
+		vfs_tree_lock();
 		dir = start_dir(dirfd, path, err);
 		v = dir ? vfs_lookup(dir, path, flags, last, err) : NULL;
-		spin_unlock(&vfs_lock);
+		vfs_tree_unlock();
 	}
 	kfree(path);
 	return v;
@@ -133,9 +133,9 @@ do_openat(long dirfd, uint64_t upath, int flags, uint32_t mode)
 		dir = fs_lookup_at(dirfd, upath, LOOKUP_PARENT, last, &lerr);
 		if (!dir)
 			return lerr;
-		spin_lock(&vfs_lock);
+		vfs_tree_lock();
 		err = open_create(dir, last, flags, mode, &v);
-		spin_unlock(&vfs_lock);
+		vfs_tree_unlock();
 	} else {
 		v = fs_lookup_at(dirfd, upath, flags & O_NOFOLLOW ? LOOKUP_NOFOLLOW : 0,
 			      NULL, &lerr);
@@ -150,9 +150,9 @@ do_openat(long dirfd, uint64_t upath, int flags, uint32_t mode)
 	if (S_ISDIR(v->mode) && (flags & O_ACCMODE) != O_RDONLY)
 		return -EISDIR;
 	if ((flags & O_TRUNC) && S_ISREG(v->mode) && (flags & O_ACCMODE)) {
-		spin_lock(&vfs_lock);
+		vfs_tree_lock();
 		err = vfs_truncate(v, 0);
-		spin_unlock(&vfs_lock);
+		vfs_tree_unlock();
 		if (err)
 			return err;
 	}
@@ -185,7 +185,7 @@ fill_stat(const struct vnode *v, struct stat_user __user *ust)
 	struct stat_user st;
 
 	memset(&st, 0, sizeof(st));
-	st.dev = 1;
+	st.dev = v->mnt ? v->mnt->dev : 0;
 	st.ino = v->ino;
 	st.nlink = v->nlink;
 	st.mode = v->mode;
@@ -266,60 +266,41 @@ put_dirent(char __user *buf, size_t room, uint64_t ino, int64_t next,
 	return (long)reclen;
 }
 
-/* Directory position: 0 is ".", 1 "..", then entry k at k + 2. Returns
- * false past the end. */
-static bool
-dir_entry_at(struct vnode *dir, uint64_t pos, const char **name,
-	     uint64_t *ino, uint8_t *type)
-{
-	struct list_node *n;
-	uint64_t k = 2;
-
-	*type = DT_DIR;
-	if (pos < 2) {
-		*name = pos ? ".." : ".";
-		*ino = pos && dir->parent ? dir->parent->ino : dir->ino;
-		return true;
-	}
-	list_for_each(n, &dir->children) {
-		struct vfs_dirent *d = list_entry(n, struct vfs_dirent, node);
-
-		if (k++ != pos)
-			continue;
-		*name = d->name;
-		*ino = d->vnode->ino;
-		*type = dirent_type(d->vnode->mode);
-		return true;
-	}
-	return false;
-}
-
 long
 sys_getdents64(const struct syscall_args *args)
 {
 	struct file *f = fd_get((int)args->a[0]);
 	char __user *buf = (char __user *)args->a[1];
 	size_t room = args->a[2], used = 0;
-	const char *name;
-	uint64_t ino;
-	uint8_t type;
+	struct vfs_dirent_info *e;
+	long r = 0;
 
 	if (!f)
 		return -EBADF;
 	if (!S_ISDIR(f->vnode->mode))
 		return -ENOTDIR;
-	while (dir_entry_at(f->vnode, f->offset, &name, &ino, &type)) {
-		long r = put_dirent(buf + used, room - used, ino,
-				    (int64_t)f->offset + 1, type, name);
+	e = kmalloc(sizeof(*e));
+	if (!e)
+		return -ENOMEM;
+	vfs_tree_lock();
+	for (;;) {
+		uint64_t next = f->offset;
 
-		if (r < 0)
-			return used ? (long)used : r;
-		if (r == 0)
-			return used ? (long)used : -EINVAL;	/* too small */
+		r = vfs_readdir(f->vnode, &next, e);
+		if (r <= 0)
+			break;
+		r = put_dirent(buf + used, room - used, e->ino, (int64_t)next,
+			       dirent_type(e->type), e->name);
+		if (r <= 0) {
+			r = r ? r : used ? 0 : -EINVAL;		/* too small */
+			break;
+		}
 		used += (size_t)r;
-		f->offset++;
+		f->offset = next;
 	}
-	return (long)used;
+	vfs_tree_unlock();
+	kfree(e);
+	return used ? (long)used : r;
 }
 
 long
@@ -328,17 +309,23 @@ sys_readlinkat(const struct syscall_args *args)
 	int err;
 	struct vnode *v = fs_lookup_at((long)args->a[0], args->a[1],
 				    LOOKUP_NOFOLLOW, NULL, &err);
-	size_t n;
+	char *text;
+	long n;
 
 	if (!v)
 		return err;
-	if (!S_ISLNK(v->mode))
+	if (!S_ISLNK(v->mode) || (long)args->a[3] <= 0)
 		return -EINVAL;
-	if ((long)args->a[3] <= 0)
-		return -EINVAL;
-	n = MIN(v->size, args->a[3]);
-	return copy_to_user((void __user *)args->a[2], v->data, n) ? -EFAULT
-								   : (long)n;
+	text = kmalloc(VFS_PATH_MAX);
+	if (!text)
+		return -ENOMEM;
+	vfs_tree_lock();
+	n = vfs_readlink(v, text, MIN(args->a[3], VFS_PATH_MAX));
+	vfs_tree_unlock();
+	if (n > 0 && copy_to_user((void __user *)args->a[2], text, (size_t)n))
+		n = -EFAULT;
+	kfree(text);
+	return n;
 }
 
 long
@@ -387,40 +374,6 @@ sys_access(const struct syscall_args *args)
 	return sys_faccessat2(&a);
 }
 
-/* Builds the path of @dir from the root backwards into @buf's end. */
-static long
-path_of(struct vnode *dir, char *buf, size_t size)
-{
-	size_t pos = size - 1;
-
-	buf[pos] = '\0';
-	while (dir->parent) {
-		struct vnode *parent = dir->parent;
-		const char *name = NULL;
-		struct list_node *n;
-		size_t len;
-
-		list_for_each(n, &parent->children) {
-			struct vfs_dirent *d = list_entry(n, struct vfs_dirent, node);
-
-			if (d->vnode == dir)
-				name = d->name;
-		}
-		if (!name)
-			return -ENOENT;		/* removed */
-		len = strlen(name);
-		if (len + 1 > pos)
-			return -ERANGE;
-		pos -= len;
-		memcpy(buf + pos, name, len);
-		buf[--pos] = '/';
-		dir = parent;
-	}
-	if (pos == size - 1)
-		buf[--pos] = '/';
-	return (long)pos;
-}
-
 long
 sys_getcwd(const struct syscall_args *args)
 {
@@ -429,9 +382,9 @@ sys_getcwd(const struct syscall_args *args)
 
 	if (!buf)
 		return -ENOMEM;
-	spin_lock(&vfs_lock);
-	pos = path_of(vfs_cwd(), buf, VFS_PATH_MAX);
-	spin_unlock(&vfs_lock);
+	vfs_tree_lock();
+	pos = vfs_path_of(vfs_cwd(), buf, VFS_PATH_MAX);
+	vfs_tree_unlock();
 	len = pos < 0 ? pos : VFS_PATH_MAX - pos;
 	if (len > 0 && (uint64_t)len > args->a[1])
 		len = -ERANGE;
@@ -465,14 +418,14 @@ sys_mkdirat(const struct syscall_args *args)
 
 	if (!dir)
 		return err;
-	spin_lock(&vfs_lock);
+	vfs_tree_lock();
 	if (!vfs_create(dir, last,
 			S_IFDIR | ((uint32_t)args->a[2] & 07777 & ~file_umask),
 			&err))
 		;
 	else
 		err = 0;
-	spin_unlock(&vfs_lock);
+	vfs_tree_unlock();
 	return err;
 }
 
@@ -499,9 +452,9 @@ sys_unlinkat(const struct syscall_args *args)
 		return err;
 	if (strcmp(last, ".") == 0 || strcmp(last, "..") == 0)
 		return -EINVAL;
-	spin_lock(&vfs_lock);
+	vfs_tree_lock();
 	err = vfs_unlink(dir, last, args->a[2] & AT_REMOVEDIR);
-	spin_unlock(&vfs_lock);
+	vfs_tree_unlock();
 	return err;
 }
 
@@ -542,12 +495,12 @@ sys_renameat2(const struct syscall_args *args)
 	if (!strcmp(oname, ".") || !strcmp(oname, "..") || !strcmp(nname, ".") ||
 	    !strcmp(nname, ".."))
 		return -EBUSY;
-	spin_lock(&vfs_lock);
+	vfs_tree_lock();
 	if ((args->a[4] & RENAME_NOREPLACE) && vfs_dir_find(ndir, nname))
 		err = -EEXIST;
 	else
 		err = vfs_rename(odir, oname, ndir, nname);
-	spin_unlock(&vfs_lock);
+	vfs_tree_unlock();
 	return err;
 }
 
@@ -630,7 +583,7 @@ sys_statx(const struct syscall_args *args)
 	sx.ctime = statx_time(v->ctime_ns);
 	sx.rdev_major = v->rdev >> 8;
 	sx.rdev_minor = v->rdev & 0xff;
-	sx.dev_minor = 1;
+	sx.dev_minor = v->mnt ? v->mnt->dev : 0;
 	return copy_to_user((void __user *)args->a[4], &sx, sizeof(sx));
 }
 
@@ -638,7 +591,7 @@ long
 sys_symlinkat(const struct syscall_args *args)
 {
 	char last[VFS_NAME_MAX + 1], *target = kmalloc(VFS_PATH_MAX);
-	struct vnode *dir, *v;
+	struct vnode *dir;
 	int err;
 
 	if (!target)
@@ -647,11 +600,9 @@ sys_symlinkat(const struct syscall_args *args)
 	dir = err ? NULL : fs_lookup_at((long)args->a[1], args->a[2], LOOKUP_PARENT,
 				     last, &err);
 	if (dir) {
-		spin_lock(&vfs_lock);
-		v = vfs_create(dir, last, S_IFLNK | 0777, &err);
-		if (v)
-			err = vfs_symlink_set(v, target, strlen(target));
-		spin_unlock(&vfs_lock);
+		vfs_tree_lock();
+		err = vfs_symlink(dir, last, target);
+		vfs_tree_unlock();
 	}
 	kfree(target);
 	return err;
@@ -684,11 +635,9 @@ sys_linkat(const struct syscall_args *args)
 	dir = fs_lookup_at((long)args->a[2], args->a[3], LOOKUP_PARENT, last, &err);
 	if (!dir)
 		return err;
-	spin_lock(&vfs_lock);
-	err = vfs_dir_find(dir, last) ? -EEXIST : dir_link(dir, last, v);
-	if (!err)
-		v->nlink++;
-	spin_unlock(&vfs_lock);
+	vfs_tree_lock();
+	err = vfs_dir_find(dir, last) ? -EEXIST : vfs_link(dir, last, v);
+	vfs_tree_unlock();
 	return err;
 }
 
@@ -703,16 +652,25 @@ sys_link(const struct syscall_args *args)
 
 /* Permission bits are kept and reported (everything runs as root, so
  * they decide nothing but the execute check). */
+static long
+mode_set(struct vnode *v, uint64_t mode)
+{
+	struct vfs_attr a = { .mask = VFS_ATTR_MODE, .mode = (uint32_t)mode };
+	long err;
+
+	vfs_tree_lock();
+	err = vfs_setattr(v, &a);
+	vfs_tree_unlock();
+	return err;
+}
+
 long
 sys_fchmodat(const struct syscall_args *args)
 {
 	int err;
 	struct vnode *v = fs_lookup_at((long)args->a[0], args->a[1], 0, NULL, &err);
 
-	if (!v)
-		return err;
-	v->mode = (v->mode & S_IFMT) | ((uint32_t)args->a[2] & 07777);
-	return 0;
+	return v ? mode_set(v, args->a[2]) : err;
 }
 
 long
@@ -729,10 +687,7 @@ sys_fchmod(const struct syscall_args *args)
 {
 	struct file *f = fd_get((int)args->a[0]);
 
-	if (!f)
-		return -EBADF;
-	f->vnode->mode = (f->vnode->mode & S_IFMT) | ((uint32_t)args->a[1] & 07777);
-	return 0;
+	return f ? mode_set(f->vnode, args->a[1]) : -EBADF;
 }
 
 #define UTIME_NOW	((1L << 30) - 1)
@@ -743,13 +698,21 @@ struct timespec_u {
 	int64_t nsec;
 };
 
+/* One timestamp of a utimensat() call into @a. */
 static void
-set_time(uint64_t *field, const struct timespec_u *ts, uint64_t now)
+time_change(struct vfs_attr *a, unsigned bit, const struct timespec_u *ts,
+	    uint64_t now)
 {
+	uint64_t ns = ts->nsec == UTIME_NOW ? now :
+		      (uint64_t)ts->sec * NSEC_PER_SEC + (uint64_t)ts->nsec;
+
 	if (ts->nsec == UTIME_OMIT)
 		return;
-	*field = ts->nsec == UTIME_NOW ? now :
-		 (uint64_t)ts->sec * 1000000000ULL + (uint64_t)ts->nsec;
+	a->mask |= bit;
+	if (bit == VFS_ATTR_ATIME)
+		a->atime_ns = ns;
+	else
+		a->mtime_ns = ns;
 }
 
 long
@@ -757,6 +720,7 @@ sys_utimensat(const struct syscall_args *args)
 {
 	struct timespec_u ts[2] = { { 0, UTIME_NOW }, { 0, UTIME_NOW } };
 	uint64_t now = clock_realtime_ns();
+	struct vfs_attr attr = { 0 };
 	struct vnode *v;
 	int err;
 
@@ -775,8 +739,10 @@ sys_utimensat(const struct syscall_args *args)
 	}
 	if (!v)
 		return err;
-	set_time(&v->atime_ns, &ts[0], now);
-	set_time(&v->mtime_ns, &ts[1], now);
-	v->ctime_ns = now;
-	return 0;
+	time_change(&attr, VFS_ATTR_ATIME, &ts[0], now);
+	time_change(&attr, VFS_ATTR_MTIME, &ts[1], now);
+	vfs_tree_lock();
+	err = vfs_setattr(v, &attr);
+	vfs_tree_unlock();
+	return err;
 }

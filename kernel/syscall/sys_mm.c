@@ -3,6 +3,7 @@
  * a copy of the file (shared writable file mappings are -ENODEV) --
  * munmap, mprotect, madvise. */
 #include <keel/errno.h>
+#include <keel/heap.h>
 #include <keel/file.h>
 #include <keel/page.h>
 #include <keel/uaccess.h>
@@ -37,6 +38,33 @@ sys_brk(const struct syscall_args *args)
 	return (long)vm_brk(args->a[0]);
 }
 
+/* Copies [off, off + len) of @v to @addr, a page at a time through a
+ * bounce page (the file system reads into kernel memory); the rest of the
+ * mapping stays zero. */
+static int
+mmap_fill(struct vnode *v, uint64_t addr, uint64_t len, uint64_t off)
+{
+	char *page = kmalloc(PAGE_SIZE);
+	int err = 0;
+
+	if (!page)
+		return -ENOMEM;
+	for (uint64_t done = 0; done < len && !err; done += PAGE_SIZE) {
+		long n;
+
+		vfs_tree_lock();
+		n = vfs_read(v, page, MIN(PAGE_SIZE, len - done), off + done);
+		vfs_tree_unlock();
+		if (n <= 0) {
+			err = (int)n;
+			break;
+		}
+		err = copy_to_user((void __user *)(addr + done), page, (size_t)n);
+	}
+	kfree(page);
+	return err;
+}
+
 /* A private mapping of part of a file: anonymous memory holding a copy of
  * [off, off + len) of it (zeros past its end), then given @prot. */
 static long
@@ -44,7 +72,6 @@ mmap_file(uint64_t addr, uint64_t len, unsigned prot, uint64_t flags, int fd,
 	  uint64_t off)
 {
 	struct file *f = fd_get(fd);
-	uint64_t n;
 	long a;
 	int err;
 
@@ -60,10 +87,7 @@ mmap_file(uint64_t addr, uint64_t len, unsigned prot, uint64_t flags, int fd,
 			flags & MAP_FIXED_NOREPLACE);
 	if (a < 0)
 		return a;
-	spin_lock(&vfs_lock);
-	n = off < f->vnode->size ? MIN(len, f->vnode->size - off) : 0;
-	err = n ? copy_to_user((void __user *)a, f->vnode->data + off, n) : 0;
-	spin_unlock(&vfs_lock);
+	err = mmap_fill(f->vnode, (uint64_t)a, len, off);
 	if (!err && !(prot & PROT_WRITE))
 		err = vm_protect((uint64_t)a, ALIGN_UP(len, PAGE_SIZE), prot);
 	if (err) {

@@ -1,7 +1,6 @@
 /* The chown family. The app runs as root, so every change is allowed; the
  * owner is kept and reported by stat, which is what tar, cp -p and
  * install check after they set it. */
-#include <keel/clock.h>
 #include <keel/errno.h>
 #include <keel/file.h>
 #include <keel/syscall.h>
@@ -14,14 +13,17 @@
 static long
 owner_set(struct vnode *v, uint64_t uid, uint64_t gid)
 {
-	spin_lock(&vfs_lock);
+	struct vfs_attr a = { .uid = (uint32_t)uid, .gid = (uint32_t)gid };
+	long err;
+
 	if ((uint32_t)uid != OWNER_UNCHANGED)
-		v->uid = (uint32_t)uid;
+		a.mask |= VFS_ATTR_UID;
 	if ((uint32_t)gid != OWNER_UNCHANGED)
-		v->gid = (uint32_t)gid;
-	v->ctime_ns = clock_realtime_ns();
-	spin_unlock(&vfs_lock);
-	return 0;
+		a.mask |= VFS_ATTR_GID;
+	vfs_tree_lock();
+	err = vfs_setattr(v, &a);
+	vfs_tree_unlock();
+	return err;
 }
 
 long

@@ -6,6 +6,7 @@
 #include <keel/arch.h>
 #include <keel/errno.h>
 #include <keel/printk.h>
+#include <keel/shutdown.h>
 #include <keel/spinlock.h>
 #include <keel/syscall.h>
 #include <keel/thread.h>
@@ -155,7 +156,7 @@ signal_send_to_self(long sig)
 	if (handler != SIG_DFL_VALUE)
 		return -ENOSYS;		/* handlers are not delivered yet */
 	printk("keel: program killed by signal %ld\n", sig);
-	arch_power_off(SIGNAL_EXIT_BASE + (int)sig);
+	kernel_shutdown(SIGNAL_EXIT_BASE + (int)sig);
 }
 
 /* tgkill/tkill to one of the program's own threads (the only ones). */

@@ -1,17 +1,15 @@
-/* statfs and fstatfs. Keel has one file system, the in-memory tree that
- * /proc/mounts names as ramfs; its room is the free physical memory, so
- * that is what the block counts say (df shows what the app can still use). */
+/* statfs and fstatfs: the figures of the mounted file system a path or
+ * descriptor is on, as its file system reports them (in-memory ones count
+ * physical memory: df shows what the app can still use). */
 #include <keel/errno.h>
 #include <keel/file.h>
-#include <keel/pmm.h>
 #include <keel/string.h>
 #include <keel/syscall.h>
 #include <keel/uaccess.h>
 #include "sys_fs.h"
 
-#define RAMFS_MAGIC	0x858458f6	/* Linux's, so statfs agrees with /proc/mounts */
-#define STATFS_BSIZE	4096
 #define ST_VALID	0x20		/* Linux sets it: f_flags is meaningful */
+#define ST_RDONLY	0x1
 
 struct statfs_user {
 	int64_t type, bsize;
@@ -22,22 +20,30 @@ struct statfs_user {
 };
 _Static_assert(sizeof(struct statfs_user) == 120, "struct statfs, x86_64");
 
-/* Inode counts stay 0, as on Linux's ramfs: the tree has no inode table
- * to run out of. */
+/* The figures of the file system @v is on. */
 static long
-fill_statfs(void __user *ubuf)
+fill_statfs(struct vnode *v, void __user *ubuf)
 {
+	struct vfs_statfs fs;
 	struct statfs_user st;
+	long err;
 
+	vfs_tree_lock();
+	err = vfs_statfs(v, &fs);
+	vfs_tree_unlock();
+	if (err)
+		return err;
 	memset(&st, 0, sizeof(st));
-	st.type = RAMFS_MAGIC;
-	st.bsize = STATFS_BSIZE;
-	st.frsize = STATFS_BSIZE;
-	st.blocks = pmm_total_page_count();
-	st.bfree = pmm_free_page_count();
-	st.bavail = st.bfree;
+	st.type = (int64_t)fs.magic;
+	st.bsize = st.frsize = (int64_t)fs.block_size;
+	st.blocks = fs.blocks;
+	st.bfree = fs.blocks_free;
+	st.bavail = fs.blocks_avail;
+	st.files = fs.files;
+	st.ffree = fs.files_free;
+	st.fsid[0] = (int32_t)v->mnt->dev;
 	st.namelen = VFS_NAME_MAX;
-	st.flags = ST_VALID;
+	st.flags = ST_VALID | (v->mnt->flags & MOUNT_READ_ONLY ? ST_RDONLY : 0);
 	return copy_to_user(ubuf, &st, sizeof(st));
 }
 
@@ -47,12 +53,13 @@ sys_statfs(const struct syscall_args *args)
 	int err;
 	struct vnode *v = fs_lookup_at(AT_FDCWD, args->a[0], 0, NULL, &err);
 
-	return v ? fill_statfs((void __user *)args->a[1]) : err;
+	return v ? fill_statfs(v, (void __user *)args->a[1]) : err;
 }
 
 long
 sys_fstatfs(const struct syscall_args *args)
 {
-	return fd_get((int)args->a[0]) ? fill_statfs((void __user *)args->a[1])
-				       : -EBADF;
+	struct file *f = fd_get((int)args->a[0]);
+
+	return f ? fill_statfs(f->vnode, (void __user *)args->a[1]) : -EBADF;
 }

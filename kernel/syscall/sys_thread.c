@@ -8,6 +8,7 @@
 #include <keel/futex.h>
 #include <keel/heap.h>
 #include <keel/errno.h>
+#include <keel/shutdown.h>
 #include <keel/sched.h>
 #include <keel/syscall.h>
 #include <keel/thread.h>
@@ -69,7 +70,7 @@ sys_arch_prctl(const struct syscall_args *args)
 long
 sys_exit_group(const struct syscall_args *args)
 {
-	arch_power_off((int)(args->a[0] & EXIT_STATUS_MASK));
+	kernel_shutdown((int)(args->a[0] & EXIT_STATUS_MASK));
 }
 
 long

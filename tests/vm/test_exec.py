@@ -67,6 +67,10 @@ def archive(tmp_path_factory):
     files_musl = initrd.compile_c(files, str(d / "files-musl"))
     files_glibc = initrd.compile_c(files, str(d / "files-glibc"),
                                    compiler="gcc")
+    mounts = os.path.join(initrd.APPS_TESTS, "mounts.c")
+    mounts_musl = initrd.compile_c(mounts, str(d / "mounts-musl"))
+    mounts_glibc = initrd.compile_c(mounts, str(d / "mounts-glibc"),
+                                    compiler="gcc")
     pthr = os.path.join(initrd.APPS_TESTS, "pthreads.c")
     pthr_musl = initrd.compile_c(pthr, str(d / "pthr-musl"),
                                  flags=("-static", "-O2", "-pthread"))
@@ -98,6 +102,8 @@ def archive(tmp_path_factory):
         initrd.regular("bin/pipes-musl", pipes_musl),
         initrd.regular("bin/pipes-glibc", pipes_glibc),
         initrd.regular("bin/files-glibc", files_glibc),
+        initrd.regular("bin/mounts-musl", mounts_musl),
+        initrd.regular("bin/mounts-glibc", mounts_glibc),
         initrd.regular("bin/abort-musl", abort_musl),
         initrd.regular("bin/abort-glibc", abort_glibc),
         initrd.regular("bin/pthreads-musl", pthr_musl),
@@ -151,6 +157,7 @@ def test_every_pointer_taking_call_returns_efault(run):
                                   "/bin/ident-musl", "/bin/ident-glibc",
                                   "/bin/vdso-musl", "/bin/vdso-glibc",
                                   "/bin/files-musl", "/bin/files-glibc",
+                                  "/bin/mounts-musl", "/bin/mounts-glibc",
                                   "/bin/pipes-musl", "/bin/pipes-glibc"])
 def test_ktap_program(run, prog):
     r = run(prog)

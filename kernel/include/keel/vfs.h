@@ -1,7 +1,7 @@
-/* The file system layer: vnodes (files, directories, symbolic links and
- * devices) in one tree rooted at "/", path lookup with "..", symbolic links
- * and a working directory, and open files shared by the descriptor table.
- * The tree is a ramfs, filled from the initrd at boot; devices sit in /dev. */
+/* The file system layer: mounted file systems joined into one tree rooted
+ * at "/", each serving its vnodes (files, directories, symbolic links,
+ * devices) through struct vnode_ops; path lookup with "..", symbolic links,
+ * mount points and a working directory. */
 #ifndef KEEL_VFS_H
 #define KEEL_VFS_H
 
@@ -26,6 +26,7 @@
 #define S_ISFIFO(m)	(((m) & S_IFMT) == S_IFIFO)
 
 struct vnode;
+struct mount;
 
 /* What a device node (or pipe) does; files and directories have none.
  * read/write get the file offset in @arg, except for pipes, which take
@@ -38,19 +39,70 @@ struct vnode_dev_ops {
 	void (*release)(struct vnode *v, int flags);
 };
 
+/* One directory entry as readdir reports it. */
+struct vfs_dirent_info {
+	uint64_t ino;
+	uint32_t type;			/* S_IFMT bits of the entry */
+	char name[VFS_NAME_MAX + 1];
+};
+
+/* What a file system does with its vnodes. Called with the tree lock held
+ * (vfs_tree_lock), so an implementation may sleep but needs no lock of its
+ * own for its metadata. Attributes (mode, uid, gid, size, times, nlink)
+ * live in the vnode; setattr stores them after the VFS changed them.
+ * Unneeded members may be NULL: the VFS answers -EPERM, -EINVAL or
+ * -EROFS as Linux would for a file system without the operation. */
+struct vnode_ops {
+	/* The entry @name of @dir ("." and ".." included), or NULL with *err. */
+	struct vnode *(*lookup)(struct vnode *dir, const char *name, int *err);
+	/* A new file, directory or device node; -EEXIST if the name is taken. */
+	struct vnode *(*create)(struct vnode *dir, const char *name,
+				uint32_t mode, int *err);
+	int (*symlink)(struct vnode *dir, const char *name, const char *target,
+		       size_t len);
+	int (*link)(struct vnode *dir, const char *name, struct vnode *v);
+	int (*unlink)(struct vnode *dir, const char *name, bool rmdir);
+	/* rename(2): replaces what @nname names (same kind only), atomically. */
+	int (*rename)(struct vnode *odir, const char *oname, struct vnode *ndir,
+		      const char *nname);
+	/* The entry at position *pos into @out and *pos advanced past it:
+	 * returns 1, 0 past the last entry, or a negative errno. Positions are
+	 * the file system's own cookies; 0 is the first entry. */
+	int (*readdir)(struct vnode *dir, uint64_t *pos,
+		       struct vfs_dirent_info *out);
+	long (*read)(struct vnode *v, char *kbuf, size_t len, uint64_t off);
+	long (*write)(struct vnode *v, const char *kbuf, size_t len, uint64_t off);
+	int (*truncate)(struct vnode *v, uint64_t size);
+	/* A link's target into @buf (not NUL-terminated); its length. */
+	long (*readlink)(struct vnode *v, char *buf, size_t len);
+	int (*setattr)(struct vnode *v);
+	/* The file's data and attributes are on stable storage. */
+	int (*fsync)(struct vnode *v);
+	/* Nothing names @v and nothing uses it: free it and its storage. */
+	void (*release)(struct vnode *v);
+	/* The contents as one buffer that stays valid while @v lives, or NULL
+	 * (then the caller reads them). Lets exec use an initrd file in place. */
+	const void *(*contents)(struct vnode *v);
+};
+
 struct vnode {
 	uint32_t mode;			/* type and permissions */
 	uint32_t nlink;
-	uint32_t uid, gid;
+	uint32_t uid, gid;		/* kept for chown and stat; all runs as root */
 	uint32_t flock_shared;		/* flock(): holders of the shared lock */
-	bool flock_excl;		/* flock(): the exclusive lock is held */		/* kept for chown and stat; all runs as root */
+	bool flock_excl;		/* flock(): the exclusive lock is held */
 	uint64_t ino;
 	uint64_t size;			/* bytes (files, link targets) */
 	uint64_t mtime_ns, ctime_ns, atime_ns;
-	int refs;			/* open files and lookups holding it */
-	struct vnode *parent;		/* directories: for ".." */
-	struct list_node children;	/* directories: struct vfs_dirent */
-	uint8_t *data;			/* files and links: contents */
+	int refs;			/* open files holding it */
+	const struct vnode_ops *ops;	/* its file system's operations */
+	struct mount *mnt;		/* the mount it belongs to */
+	struct mount *mounted;		/* directories: a mount hiding it */
+	void *fs_data;			/* its file system's */
+	struct vnode *parent;		/* directories: for ".."; others: where
+					   last linked, for their path */
+	struct list_node children;	/* ramfs directories: struct vfs_dirent */
+	uint8_t *data;			/* ramfs files and links: contents */
 	size_t capacity;		/* bytes allocated at data; 0: borrowed */
 	const struct vnode_dev_ops *dev;	/* devices */
 	uint32_t rdev;			/* devices: major << 8 | minor */
@@ -62,13 +114,69 @@ struct vfs_dirent {
 	char name[];			/* NUL-terminated */
 };
 
-/* Boot: the root directory, /dev with its devices, /tmp; then the initrd
- * archive unpacked into the tree. Returns 0 or a negative errno (a corrupt
- * archive is reported and the rest of the tree stays usable). */
+/* An attribute change: the members @mask names. */
+#define VFS_ATTR_MODE		0x1	/* permission bits only */
+#define VFS_ATTR_UID		0x2
+#define VFS_ATTR_GID		0x4
+#define VFS_ATTR_ATIME		0x8
+#define VFS_ATTR_MTIME		0x10
+struct vfs_attr {
+	unsigned mask;
+	uint32_t mode, uid, gid;
+	uint64_t atime_ns, mtime_ns;
+};
+
+/* statfs(2) figures of one mounted file system. */
+struct vfs_statfs {
+	uint64_t magic;
+	uint64_t block_size;
+	uint64_t blocks, blocks_free, blocks_avail;
+	uint64_t files, files_free;
+};
+
+/* What a mounted file system does as a whole. */
+struct mount_ops {
+	int (*statfs)(struct mount *m, struct vfs_statfs *out);
+	/* Everything written so far reaches stable storage. */
+	int (*sync)(struct mount *m);
+	/* Last sync and release at power-off; the mount is not used again. */
+	int (*unmount)(struct mount *m);
+};
+
+#define MOUNT_SOURCE_MAX	32
+#define MOUNT_TYPE_MAX		16
+#define MOUNT_READ_ONLY		0x1
+
+/* One mounted file system: its root and the directory it hides. */
+struct mount {
+	struct list_node node;
+	struct vnode *root;
+	struct vnode *covered;		/* NULL for "/" */
+	const struct mount_ops *ops;
+	void *fs_data;
+	uint32_t dev;			/* st_dev of its files */
+	unsigned flags;			/* MOUNT_* */
+	char source[MOUNT_SOURCE_MAX];	/* as /proc/mounts shows it */
+	char type[MOUNT_TYPE_MAX];
+};
+
+/* The tree lock: one sleeping lock over every file system's metadata and
+ * the mount table. File contents of devices and pipes are not under it. */
+void
+vfs_tree_lock(void);
+void
+vfs_tree_unlock(void);
+
+/* Boot: the root file system (a ramfs), then the initrd archive unpacked
+ * into it, then the pseudo file systems mounted on /dev, /proc, /sys and
+ * /tmp. Return 0 or a negative errno (a corrupt archive is reported and
+ * the rest of the tree stays usable). */
 int
 vfs_init(void);
 int
 vfs_unpack_cpio(const void *archive, size_t len);
+int
+vfs_mount_pseudo(void);
 
 struct vnode *
 vfs_root(void);
@@ -80,36 +188,87 @@ vfs_set_cwd(struct vnode *dir);
 #define LOOKUP_NOFOLLOW	0x1	/* the last component may be a link */
 #define LOOKUP_PARENT	0x2	/* stop at the last component's directory */
 
-/* Resolves @path from @start (NULL: the working directory). Returns the
- * vnode, or NULL with *err: -ENOENT, -ENOTDIR, -ELOOP, -ENAMETOOLONG.
- * With LOOKUP_PARENT, returns the parent and copies the last name into
- * @last (VFS_NAME_MAX + 1 bytes). */
+/* Resolves @path from @start (NULL: the working directory), crossing
+ * mount points both ways. Returns the vnode, or NULL with *err: -ENOENT,
+ * -ENOTDIR, -ELOOP, -ENAMETOOLONG, -EIO. With LOOKUP_PARENT, returns the
+ * parent and copies the last name into @last (VFS_NAME_MAX + 1 bytes). */
 struct vnode *
 vfs_lookup(struct vnode *start, const char *path, int flags, char *last,
 	   int *err);
 
-/* Directory operations on the ramfs. */
+/* The absolute path of @v (a directory, or a file by the directory it was
+ * last linked in), built backwards into the end of @buf: returns the
+ * offset where it starts, or -ENOENT (removed), -ERANGE (too long). */
+long
+vfs_path_of(struct vnode *v, char *buf, size_t size);
+
+/* Directory operations, through the directory's file system. vfs_dir_find
+ * does not cross mount points (vfs_lookup does). */
 struct vnode *
 vfs_dir_find(struct vnode *dir, const char *name);
 struct vnode *
 vfs_create(struct vnode *dir, const char *name, uint32_t mode, int *err);
 int
+vfs_symlink(struct vnode *dir, const char *name, const char *target);
+int
+vfs_link(struct vnode *dir, const char *name, struct vnode *v);
+int
 vfs_unlink(struct vnode *dir, const char *name, bool rmdir);
 /* Moves @oname of @odir to @nname of @ndir, replacing what is there
- * (same kind only), as rename(2). */
+ * (same kind only), as rename(2); -EXDEV across file systems. */
 int
 vfs_rename(struct vnode *odir, const char *oname, struct vnode *ndir,
 	   const char *nname);
 int
-vfs_symlink_set(struct vnode *link, const char *target, size_t len);
+vfs_readdir(struct vnode *dir, uint64_t *pos, struct vfs_dirent_info *out);
+long
+vfs_readlink(struct vnode *v, char *buf, size_t len);
 
-/* File contents. */
+/* File contents and attributes. */
 long
 vfs_read(struct vnode *v, char *kbuf, size_t len, uint64_t off);
 long
 vfs_write(struct vnode *v, const char *kbuf, size_t len, uint64_t off);
 int
 vfs_truncate(struct vnode *v, uint64_t size);
+/* Changes the attributes @a names; ctime becomes now. */
+int
+vfs_setattr(struct vnode *v, const struct vfs_attr *a);
+int
+vfs_fsync(struct vnode *v);
+/* The whole contents of regular file @v: borrowed where the file system
+ * keeps them in memory (*owned false), else read into a new allocation
+ * the caller frees (*owned true). */
+int
+vfs_read_whole(struct vnode *v, const void **data, size_t *size, bool *owned);
+/* An open file let go of @v: frees it if nothing names it any more. */
+void
+vfs_vnode_unused(struct vnode *v);
+
+/* Mounts. */
+/* Attaches @m (root, ops, source and type filled in) on directory @dir,
+ * or as "/" when @dir is NULL. */
+int
+vfs_mount(struct mount *m, struct vnode *dir);
+/* The mount @v's file system is; st_dev comes from it. */
+struct mount *
+vfs_mount_of(struct vnode *v);
+int
+vfs_statfs(struct vnode *v, struct vfs_statfs *out);
+/* sync(2): every mounted file system; the first error. */
+int
+vfs_sync_all(void);
+/* Power-off: syncs and unmounts every file system, newest first. */
+void
+vfs_unmount_all(void);
+/* /proc/mounts' text into @buf; its length. */
+int
+vfs_format_mounts(char *buf, size_t size);
+
+/* A new empty in-memory file system (ramfs, tmpfs, devfs, proc) of
+ * @type, to be passed to vfs_mount. */
+struct mount *
+ramfs_new(const char *source, const char *type, uint64_t magic);
 
 /* /proc/self/exe: points at @path (the program's absolute path). */
 int
