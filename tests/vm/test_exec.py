@@ -71,6 +71,10 @@ def archive(tmp_path_factory):
     mounts_musl = initrd.compile_c(mounts, str(d / "mounts-musl"))
     mounts_glibc = initrd.compile_c(mounts, str(d / "mounts-glibc"),
                                     compiler="gcc")
+    sizes = os.path.join(initrd.APPS_TESTS, "sizes.c")
+    sizes_musl = initrd.compile_c(sizes, str(d / "sizes-musl"))
+    sizes_glibc = initrd.compile_c(sizes, str(d / "sizes-glibc"),
+                                   compiler="gcc")
     pthr = os.path.join(initrd.APPS_TESTS, "pthreads.c")
     pthr_musl = initrd.compile_c(pthr, str(d / "pthr-musl"),
                                  flags=("-static", "-O2", "-pthread"))
@@ -104,6 +108,8 @@ def archive(tmp_path_factory):
         initrd.regular("bin/files-glibc", files_glibc),
         initrd.regular("bin/mounts-musl", mounts_musl),
         initrd.regular("bin/mounts-glibc", mounts_glibc),
+        initrd.regular("bin/sizes-musl", sizes_musl),
+        initrd.regular("bin/sizes-glibc", sizes_glibc),
         initrd.regular("bin/abort-musl", abort_musl),
         initrd.regular("bin/abort-glibc", abort_glibc),
         initrd.regular("bin/pthreads-musl", pthr_musl),
@@ -158,6 +164,7 @@ def test_every_pointer_taking_call_returns_efault(run):
                                   "/bin/vdso-musl", "/bin/vdso-glibc",
                                   "/bin/files-musl", "/bin/files-glibc",
                                   "/bin/mounts-musl", "/bin/mounts-glibc",
+                                  "/bin/sizes-musl", "/bin/sizes-glibc",
                                   "/bin/pipes-musl", "/bin/pipes-glibc"])
 def test_ktap_program(run, prog):
     r = run(prog)
