@@ -40,6 +40,7 @@ static const struct efault_case cases[] = {
 	{ "futex_wait", SYS_futex, (long)BAD, 0, 0 },
 	{ "statfs_path", SYS_statfs, (long)BAD, 0, 0 },
 	{ "fstatfs_buf", SYS_fstatfs, 1, (long)BAD, 0 },
+	{ "truncate_path", SYS_truncate, (long)BAD, 0, 0 },
 	{ "chown_path", SYS_chown, (long)BAD, 0, 0 },
 };
 
