@@ -40,6 +40,7 @@ file_finish(struct file *f)
 	if (!f)
 		return;
 	flock_release(f);
+	record_lock_release(f);
 	if (f->vnode->dev && f->vnode->dev->release)
 		f->vnode->dev->release(f->vnode, f->flags);
 	if (f->vnode->ops) {	/* a file system's: it may go now */
@@ -95,6 +96,8 @@ fd_close(int fd)
 	if (f)
 		last = file_put(f);
 	spin_unlock(&fd_lock);
+	if (f)
+		record_lock_close(f);
 	file_finish(last);
 	return f ? 0 : -EBADF;
 }
@@ -119,6 +122,8 @@ fd_dup_to(int oldfd, int newfd, bool cloexec)
 	if (old)
 		last = file_put(old);
 	spin_unlock(&fd_lock);
+	if (old && old != f)
+		record_lock_close(old);
 	file_finish(last);
 	return newfd;
 }

@@ -23,7 +23,9 @@
 #define F_GETLK		5
 #define F_SETLK		6
 #define F_SETLKW	7
-#define F_UNLCK		2
+#define F_OFD_GETLK	36
+#define F_OFD_SETLK	37
+#define F_OFD_SETLKW	38
 #define FD_CLOEXEC	1
 #define SETFL_MASK	(O_APPEND | O_NONBLOCK)
 
@@ -290,17 +292,13 @@ sys_fcntl(const struct syscall_args *args)
 	case F_SETFL:
 		f->flags = (f->flags & ~SETFL_MASK) | ((int)args->a[2] & SETFL_MASK);
 		return 0;
+	case F_GETLK:
 	case F_SETLK:
 	case F_SETLKW:
-		/* POSIX record locks belong to the process, and there is one:
-		 * its own locks never conflict, so taking one always works. */
-		return 0;
-	case F_GETLK: {
-		int16_t unlocked = F_UNLCK;	/* l_type, the first field */
-
-		return copy_to_user((void __user *)args->a[2], &unlocked,
-				    sizeof(unlocked));
-	}
+	case F_OFD_GETLK:
+	case F_OFD_SETLK:
+	case F_OFD_SETLKW:
+		return fcntl_lock(f, (int)args->a[1], args->a[2]);
 	}
 	return -EINVAL;
 }

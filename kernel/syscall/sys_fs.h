@@ -18,4 +18,10 @@ fs_lookup_at(long dirfd, uint64_t upath, int flags, char *last, int *err);
 struct vnode *
 fs_vnode_at(long dirfd, uint64_t upath, int flags, int *err);
 
+struct file;
+/* fcntl's F_(OFD_)GETLK/SETLK/SETLKW on @f with the struct flock at @arg
+ * (sys_lock.c). */
+long
+fcntl_lock(struct file *f, int cmd, uint64_t arg);
+
 #endif

@@ -75,6 +75,12 @@ def archive(tmp_path_factory):
     sizes_musl = initrd.compile_c(sizes, str(d / "sizes-musl"))
     sizes_glibc = initrd.compile_c(sizes, str(d / "sizes-glibc"),
                                    compiler="gcc")
+    locks = os.path.join(initrd.APPS_TESTS, "locks.c")
+    locks_musl = initrd.compile_c(locks, str(d / "locks-musl"),
+                                  flags=("-static", "-O2", "-pthread"))
+    locks_glibc = initrd.compile_c(locks, str(d / "locks-glibc"),
+                                   compiler="gcc",
+                                   flags=("-static", "-O2", "-pthread"))
     pthr = os.path.join(initrd.APPS_TESTS, "pthreads.c")
     pthr_musl = initrd.compile_c(pthr, str(d / "pthr-musl"),
                                  flags=("-static", "-O2", "-pthread"))
@@ -110,6 +116,8 @@ def archive(tmp_path_factory):
         initrd.regular("bin/mounts-glibc", mounts_glibc),
         initrd.regular("bin/sizes-musl", sizes_musl),
         initrd.regular("bin/sizes-glibc", sizes_glibc),
+        initrd.regular("bin/locks-musl", locks_musl),
+        initrd.regular("bin/locks-glibc", locks_glibc),
         initrd.regular("bin/abort-musl", abort_musl),
         initrd.regular("bin/abort-glibc", abort_glibc),
         initrd.regular("bin/pthreads-musl", pthr_musl),
@@ -165,6 +173,7 @@ def test_every_pointer_taking_call_returns_efault(run):
                                   "/bin/files-musl", "/bin/files-glibc",
                                   "/bin/mounts-musl", "/bin/mounts-glibc",
                                   "/bin/sizes-musl", "/bin/sizes-glibc",
+                                  "/bin/locks-musl", "/bin/locks-glibc",
                                   "/bin/pipes-musl", "/bin/pipes-glibc"])
 def test_ktap_program(run, prog):
     r = run(prog)

@@ -48,6 +48,35 @@ flock_release(struct file *f);
 void
 flock_init(void);
 
+/* fcntl() byte-range locks. Ranges are inclusive; RECORD_LOCK_EOF as
+ * the end covers the file however far it grows. */
+#define RECORD_READ		0	/* F_RDLCK */
+#define RECORD_WRITE		1	/* F_WRLCK */
+#define RECORD_UNLOCK		2	/* F_UNLCK */
+#define RECORD_LOCK_EOF		UINT64_MAX
+
+struct record_lock_info {
+	int type;		/* in: what would be asked; out: the conflict's */
+	uint64_t start, end;
+	bool ofd;		/* out: the conflicting lock is an OFD lock */
+};
+
+/* Sets (RECORD_READ/WRITE) or clears (RECORD_UNLOCK) [start, end] for
+ * the process (POSIX) or for @f (@ofd); waits for conflicting locks if
+ * @wait, else -EAGAIN. */
+int
+record_lock_set(struct file *f, bool ofd, int type, uint64_t start,
+		uint64_t end, bool wait);
+/* F_GETLK: the first lock that would conflict, or type RECORD_UNLOCK. */
+int
+record_lock_get(struct file *f, bool ofd, struct record_lock_info *info);
+/* A descriptor of @f's file closed: the process's POSIX locks on it go. */
+void
+record_lock_close(struct file *f);
+/* @f's last descriptor closed: its OFD locks go. */
+void
+record_lock_release(struct file *f);
+
 /* Installs @f at the lowest free descriptor >= @min; returns it or
  * -EMFILE. Takes a reference. */
 int
