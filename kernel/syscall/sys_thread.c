@@ -117,8 +117,10 @@ sys_exit(const struct syscall_args *args)
 {
 	int code = (int)(args->a[0] & EXIT_STATUS_MASK);
 
-	clear_child_tid(thread_current());
+	/* Leave the live threads first: a joiner woken by the tid word
+	 * must already find this id gone (tgkill -ESRCH). */
 	exec_thread_exiting(code);
+	clear_child_tid(thread_current());
 	thread_exit(code);
 }
 

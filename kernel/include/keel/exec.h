@@ -23,6 +23,10 @@ exec_thread_start(struct thread *t);
  * application and wakes exec_wait(). */
 void
 exec_thread_exiting(int code);
+/* True if a live application thread has Linux thread id @tid. Takes the
+ * application-threads lock; the answer may be stale once it is dropped. */
+bool
+exec_tid_alive(int tid);
 /* Sleeps until the application's last thread has exited; returns its
  * exit status. */
 int
