@@ -115,7 +115,7 @@ boot_run_program(void)
 	status = exec_start(cmdline.argv, envp);
 	if (status != 0)
 		arch_power_off(status);
-	arch_power_off(exec_wait());
+	exec_power_off(exec_wait());
 }
 
 static __noreturn void

@@ -3,6 +3,7 @@
  * base for PIEs) and its interpreter's for dynamic programs, builds the
  * initial stack (exec_stack.c) and starts it on the application's first
  * thread. */
+#include <keel/arch.h>
 #include <keel/arch_context.h>
 #include <keel/elf.h>
 #include <keel/errno.h>
@@ -30,6 +31,8 @@
 #define INTERP_BASE_MIN	(PIE_BASE_MIN + (1ULL << 36))
 
 #define LINUX_FIRST_THREAD_TID	2
+/* Statuses from here up lose their top bit in QEMU's exit code. */
+#define EXIT_STATUS_DEBUG_EXIT_LIMIT	128
 
 /* The application's threads: how many live (and which, for tgkill), the
  * last exit status. done's lock guards live and threads. */
@@ -163,6 +166,14 @@ exec_tid_alive(int tid)
 	}
 	waitq_unlock(&app.done, flags);
 	return found;
+}
+
+void
+exec_power_off(int status)
+{
+	if (status >= EXIT_STATUS_DEBUG_EXIT_LIMIT)
+		printk("keel: program exited with status %d\n", status);
+	arch_power_off(status);
 }
 
 int

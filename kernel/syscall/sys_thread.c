@@ -69,7 +69,7 @@ sys_arch_prctl(const struct syscall_args *args)
 long
 sys_exit_group(const struct syscall_args *args)
 {
-	arch_power_off((int)(args->a[0] & EXIT_STATUS_MASK));
+	exec_power_off((int)(args->a[0] & EXIT_STATUS_MASK));
 }
 
 long
