@@ -112,8 +112,12 @@ bad_requests_are_refused(void)
 	void *z = anon(NULL, 0, PROT_READ, 0);
 	int z_ok = z == MAP_FAILED && errno == EINVAL;
 	int u = mprotect((void *)(64 * MIB), PAGE, PROT_READ);
+	int u_ok = u == -1 && errno == ENOMEM;
+	char *p = anon(NULL, PAGE, PROT_READ, 0);
+	int m_ok = p != MAP_FAILED && madvise(p + 1, 1, MADV_NORMAL) == -1 &&
+		   errno == EINVAL && madvise(p, PAGE, MADV_DONTNEED) == 0;
 
-	return f_ok && z_ok && u == -1 && errno == ENOMEM;
+	return f_ok && z_ok && u_ok && m_ok && munmap(p, PAGE) == 0;
 }
 
 static int

@@ -107,8 +107,10 @@ sys_mprotect(const struct syscall_args *args)
 long
 sys_madvise(const struct syscall_args *args)
 {
-	long advice = (long)args->a[2];
+	long advice = (int)args->a[2];
 
+	if (!IS_ALIGNED(args->a[0], PAGE_SIZE))
+		return -EINVAL;		/* for every advice, as on Linux */
 	if (advice == MADV_DONTNEED || advice == MADV_FREE)
 		return vm_discard(args->a[0], args->a[1]);
 	/* The rest are hints about paging that a RAM-only kernel may ignore. */

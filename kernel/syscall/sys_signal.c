@@ -56,7 +56,7 @@ static struct sigaction_user actions[NSIG];	/* one process: shared */
 long
 sys_rt_sigaction(const struct syscall_args *args)
 {
-	long sig = (long)args->a[0];
+	long sig = (int)args->a[0];
 	struct sigaction_user new, old;
 
 	if (args->a[3] != SIGSET_SIZE || sig < 1 || sig > NSIG)
