@@ -116,7 +116,7 @@ boot_run_program(void)
 	status = exec_start(cmdline.argv, envp);
 	if (status != 0)
 		kernel_shutdown(status);
-	kernel_shutdown(exec_wait());
+	exec_power_off(exec_wait());
 }
 
 static __noreturn void

@@ -105,6 +105,34 @@ links_and_cwd(void)
 	       access("/etc/greeting/x", F_OK) == -1 && errno == ENOTDIR;
 }
 
+/* Relative names from the working directory through every *at() door
+ * the libcs use: glibc passes AT_FDCWD as a 32-bit int, upper half zero. */
+static int
+relative_paths_from_cwd(void)
+{
+	char buf[16] = "";
+	struct stat st;
+	int fd, ok;
+
+	if (chdir("/etc"))
+		return 0;
+	fd = open("greeting", O_RDONLY);
+	ok = fd >= 0 && read(fd, buf, 5) == 5 && !strcmp(buf, "hello") &&
+	     close(fd) == 0;
+	ok = ok && stat("greeting", &st) == 0 && S_ISREG(st.st_mode) &&
+	     fstatat(AT_FDCWD, "link", &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+	     S_ISLNK(st.st_mode) && faccessat(AT_FDCWD, "greeting", R_OK, 0) == 0;
+	ok = ok && chdir("/tmp") == 0 && mkdir("rel", 0755) == 0 &&
+	     (fd = open("rel/f", O_CREAT | O_WRONLY, 0644)) >= 0 &&
+	     close(fd) == 0 && rename("rel/f", "rel/g") == 0 &&
+	     unlink("rel/g") == 0 && rmdir("rel") == 0;
+	/* AT_FDCWD as glibc passes it: the upper half of the register 0. */
+	fd = (int)syscall(SYS_openat, (long)(unsigned)AT_FDCWD, "/etc/greeting",
+			  O_RDONLY);
+	ok = ok && fd >= 0 && close(fd) == 0;
+	return chdir("/") == 0 && ok;
+}
+
 static int
 descriptors(void)
 {
@@ -390,12 +418,13 @@ int
 main(int argc, char **argv)
 {
 	(void)argc;
-	printf("KTAP version 1\n1..16\n");
+	printf("KTAP version 1\n1..17\n");
 	report("initrd_file_reads_back", initrd_file_reads_back());
 	report("tmp_file_write_seek_read", tmp_file_write_seek_read());
 	report("append_and_truncate", append_and_truncate());
 	report("directories", directories());
 	report("links_and_cwd", links_and_cwd());
+	report("relative_paths_from_cwd", relative_paths_from_cwd());
 	report("descriptors", descriptors());
 	report("devices", devices());
 	report("rename_and_umask", rename_and_umask());

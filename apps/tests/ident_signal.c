@@ -6,8 +6,11 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <sys/prctl.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
+#include <sys/syscall.h>
 #include <sys/sysinfo.h>
 #include <unistd.h>
 #include "ktap.h"
@@ -88,12 +91,34 @@ names_and_info(void)
 	return strcmp(name, "worker-1") == 0 && getrusage(RUSAGE_SELF, &ru) == 0;
 }
 
+/* Linux reads int arguments from the low half of the register only:
+ * callers may leave anything above (glibc zero-extends AT_FDCWD). */
+static int
+int_arguments_use_the_low_half(void)
+{
+	const long high = 0x5a5a5a5a00000000L;
+	struct rusage ru;
+	struct timespec ts;
+	struct rlimit r;
+	char old[32];
+	void *page = mmap(NULL, 4096, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS,
+			  -1, 0);
+
+	return page != MAP_FAILED &&
+	       syscall(SYS_getrusage, high | (unsigned)RUSAGE_CHILDREN, &ru) == 0 &&
+	       syscall(SYS_clock_gettime, high | CLOCK_MONOTONIC, &ts) == 0 &&
+	       syscall(SYS_rt_sigaction, high | SIGUSR1, NULL, old, 8) == 0 &&
+	       syscall(SYS_prlimit64, high, high | RLIMIT_NOFILE, NULL, &r) == 0 &&
+	       syscall(SYS_madvise, page, 4096, high | MADV_NORMAL) == 0 &&
+	       munmap(page, 4096) == 0;
+}
+
 int
 main(void)
 {
 	cpu_set_t cpus;
 
-	printf("KTAP version 1\n1..9\n");
+	printf("KTAP version 1\n1..10\n");
 	report("root_ids", getuid() == 0 && geteuid() == 0 && getgid() == 0 &&
 	       getegid() == 0);
 	report("setuid_zero_only", setuid(0) == 0 &&
@@ -106,6 +131,8 @@ main(void)
 	       CPU_COUNT(&cpus) == 1);
 	report("names_and_info", names_and_info());
 	report("default_ignored_signal_to_self", raise(SIGCHLD) == 0);
+	report("int_arguments_use_the_low_half",
+	       int_arguments_use_the_low_half());
 	printf("# %d failed\n", ktap_failed);
 	return ktap_failed;
 }

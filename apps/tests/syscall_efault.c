@@ -10,11 +10,15 @@
 #include <unistd.h>
 
 #define BAD	((void *)16)	/* page 0: never mapped */
+#define FUTEX_WAKE_OP	5
+#define FUTEX_OP_SET_1	0x00001000	/* FUTEX_OP(SET, 1, CMP_EQ, 0) */
+
+static unsigned int futex_word;	/* a good uaddr beside a bad uaddr2 */
 
 struct efault_case {
 	const char *name;
 	long nr;
-	long a0, a1, a2, a3;
+	long a0, a1, a2, a3, a4, a5;
 };
 
 static const struct efault_case cases[] = {
@@ -38,6 +42,8 @@ static const struct efault_case cases[] = {
 	{ "setrlimit", SYS_setrlimit, 7, (long)BAD, 0 },
 	{ "sched_getaffinity", SYS_sched_getaffinity, 0, 8, (long)BAD },
 	{ "futex_wait", SYS_futex, (long)BAD, 0, 0 },
+	{ "futex_wake_op_uaddr2", SYS_futex, (long)&futex_word, FUTEX_WAKE_OP,
+	  1, 1, (long)BAD, FUTEX_OP_SET_1 },
 	{ "statfs_path", SYS_statfs, (long)BAD, 0, 0 },
 	{ "fstatfs_buf", SYS_fstatfs, 1, (long)BAD, 0 },
 	{ "truncate_path", SYS_truncate, (long)BAD, 0, 0 },
@@ -52,7 +58,8 @@ main(void)
 	printf("KTAP version 1\n1..%d\n", n);
 	for (int i = 0; i < n; i++) {
 		const struct efault_case *c = &cases[i];
-		long r = syscall(c->nr, c->a0, c->a1, c->a2, c->a3);
+		long r = syscall(c->nr, c->a0, c->a1, c->a2, c->a3, c->a4,
+			    c->a5);
 		int ok = r == -1 && errno == EFAULT;
 
 		printf("%s %d %s", ok ? "ok" : "not ok", i + 1, c->name);

@@ -3,6 +3,7 @@
  * base for PIEs) and its interpreter's for dynamic programs, builds the
  * initial stack (exec_stack.c) and starts it on the application's first
  * thread. */
+#include <keel/arch.h>
 #include <keel/arch_context.h>
 #include <keel/elf.h>
 #include <keel/errno.h>
@@ -13,6 +14,7 @@
 #include <keel/page.h>
 #include <keel/printk.h>
 #include <keel/random.h>
+#include <keel/shutdown.h>
 #include <keel/string.h>
 #include <keel/thread.h>
 #include <keel/user_map.h>
@@ -30,11 +32,15 @@
 #define INTERP_BASE_MIN	(PIE_BASE_MIN + (1ULL << 36))
 
 #define LINUX_FIRST_THREAD_TID	2
+/* Statuses from here up lose their top bit in QEMU's exit code. */
+#define EXIT_STATUS_DEBUG_EXIT_LIMIT	128
 
-/* The application's threads: how many live, the last exit status. */
+/* The application's threads: how many live (and which, for tgkill), the
+ * last exit status. done's lock guards live and threads. */
 static struct {
 	struct waitq done;
 	int live;
+	struct list_node threads;	/* struct thread, by app_node */
 	int status;
 	int next_tid;
 	bool ready;
@@ -101,6 +107,7 @@ app_state_init(void)
 	if (app.ready)
 		return;
 	waitq_init(&app.done, "application threads");
+	list_init(&app.threads);
 	app.next_tid = LINUX_FIRST_THREAD_TID;
 	app.ready = true;
 }
@@ -125,7 +132,11 @@ thread_new_app(const char *name, void (*fn)(void *), void *arg)
 void
 exec_thread_start(struct thread *t)
 {
-	__atomic_fetch_add(&app.live, 1, __ATOMIC_SEQ_CST);
+	unsigned long flags = waitq_lock(&app.done);
+
+	app.live++;
+	list_push_back(&app.threads, &t->app_node);
+	waitq_unlock(&app.done, flags);
 	thread_start_suspended(t);
 }
 
@@ -135,9 +146,35 @@ exec_thread_exiting(int code)
 	unsigned long flags = waitq_lock(&app.done);
 
 	app.status = code;
+	list_remove(&thread_current()->app_node);
 	if (--app.live == 0)
 		waitq_wake_all_locked(&app.done);
 	waitq_unlock(&app.done, flags);
+}
+
+bool
+exec_tid_alive(int tid)
+{
+	unsigned long flags = waitq_lock(&app.done);
+	struct list_node *n;
+	bool found = false;
+
+	list_for_each(n, &app.threads) {
+		if (list_entry(n, struct thread, app_node)->linux_tid == tid) {
+			found = true;
+			break;
+		}
+	}
+	waitq_unlock(&app.done, flags);
+	return found;
+}
+
+void
+exec_power_off(int status)
+{
+	if (status >= EXIT_STATUS_DEBUG_EXIT_LIMIT)
+		printk("keel: program exited with status %d\n", status);
+	kernel_shutdown(status);
 }
 
 int

@@ -429,17 +429,93 @@ vm_single_area_prot(uint64_t addr, uint64_t len, unsigned *prot)
 	return err;
 }
 
+/* Moves the present pages of [from, from+len) to [to, to+len) by their
+ * page-table entries: no copy, untouched pages stay untouched. Caller
+ * holds vm.lock and has made [to, to+len) an area with @prot. */
+static int
+pages_move(uint64_t from, uint64_t to, uint64_t len, unsigned prot)
+{
+	int err = 0;
+
+	for (uint64_t off = 0; off < len; off += PAGE_SIZE) {
+		uint64_t pa, flags;
+
+		if (!paging_lookup(from + off, &pa, &flags))
+			continue;
+		paging_unmap_page(from + off);
+		if (paging_map_page(to + off, pa & PAGE_MASK, prot_pte(prot))) {
+			pmm_free_pages(pa & PAGE_MASK, 0);
+			err = -ENOMEM;	/* no page table: that page is lost */
+		}
+	}
+	return err;
+}
+
+/* True if [a, a+alen) and [b, b+blen) share a byte. */
+static bool
+ranges_overlap(uint64_t a, uint64_t alen, uint64_t b, uint64_t blen)
+{
+	return a < b + blen && b < a + alen;
+}
+
+/* Moves the area part [addr, addr+old_len) to @to (0: a free range of
+ * our choosing), @new_len long, replacing what was at @to. Pages past
+ * new_len are freed; with @keep_old the old range stays mapped, empty
+ * (MREMAP_DONTUNMAP). Caller holds vm.lock. */
+static long
+vma_move(uint64_t addr, uint64_t old_len, uint64_t new_len, uint64_t to,
+	 bool keep_old)
+{
+	struct vma *v = vma_find(addr);
+	unsigned prot;
+	int err;
+
+	if (!v || addr + old_len > v->end || v->special)
+		return -EFAULT;		/* not one ordinary area, as Linux says */
+	prot = v->prot;			/* v may be split by the cut below */
+	if (to && (!range_valid(to, new_len) ||
+		   ranges_overlap(addr, old_len, to, new_len)))
+		return -EINVAL;
+	if (!to && !(to = vma_find_gap(new_len)))
+		return -ENOMEM;
+	err = vma_cut(to, to + new_len) ?: vma_insert(to, to + new_len, prot);
+	if (!err)
+		err = pages_move(addr, to, MIN(old_len, new_len), prot);
+	if (!err && !keep_old)
+		err = vma_cut(addr, addr + old_len);
+	return err ? err : (long)to;
+}
+
+static long
+vm_remap_move(uint64_t addr, uint64_t old_len, uint64_t new_len, uint64_t to,
+	      bool keep_old)
+{
+	unsigned long flags = spin_lock_irqsave(&vm.lock);
+	long ret;
+
+	vm_pick_mmap_base();
+	ret = vma_move(addr, old_len, new_len, to, keep_old);
+	spin_unlock_irqrestore(&vm.lock, flags);
+	return ret;
+}
+
 long
-vm_remap(uint64_t addr, uint64_t old_len, uint64_t new_len, bool may_move)
+vm_remap(uint64_t addr, uint64_t old_len, uint64_t new_len, unsigned how,
+	 uint64_t new_addr)
 {
 	unsigned prot;
-	long moved;
 	int err;
 
 	old_len = ALIGN_UP(old_len, PAGE_SIZE);
 	new_len = ALIGN_UP(new_len, PAGE_SIZE);
-	if (!range_valid(addr, old_len ? old_len : PAGE_SIZE) || !new_len)
+	/* old_len 0 asks Linux for a second view of shared pages, which
+	 * areas here cannot express. */
+	if (!range_valid(addr, old_len) || !new_len)
 		return -EINVAL;
+	if (how & (VM_REMAP_FIXED | VM_REMAP_DONTUNMAP))
+		return vm_remap_move(addr, old_len, new_len,
+				     how & VM_REMAP_FIXED ? new_addr : 0,
+				     how & VM_REMAP_DONTUNMAP);
 	err = vm_single_area_prot(addr, old_len, &prot);
 	if (err)
 		return err;
@@ -450,15 +526,7 @@ vm_remap(uint64_t addr, uint64_t old_len, uint64_t new_len, bool may_move)
 	}
 	if (vm_map_anon(addr + old_len, new_len - old_len, prot, false, true) > 0)
 		return (long)addr;		/* grown in place */
-	if (!may_move)
+	if (!(how & VM_REMAP_MAYMOVE))
 		return -ENOMEM;
-	moved = vm_map_anon(0, new_len, prot | VM_PROT_WRITE, false, false);
-	if (moved < 0)
-		return moved;
-	/* Both ranges are the application's; faults on either fill pages. */
-	memcpy((void *)moved, (const void *)addr, old_len);
-	if (!(prot & VM_PROT_WRITE))
-		vm_protect((uint64_t)moved, new_len, prot);
-	vm_unmap(addr, old_len);
-	return moved;
+	return vm_remap_move(addr, old_len, new_len, 0, false);
 }

@@ -1,6 +1,7 @@
 /* Futexes (see keel/futex.h). The value check and the queueing happen
  * under the bucket's lock, and wakers take the same lock, so a wake-up
- * between a thread's check and its sleep cannot be lost. */
+ * between a thread's check and its sleep cannot be lost. Two-word
+ * operations (REQUEUE, WAKE_OP) hold both words' buckets. */
 #include <keel/errno.h>
 #include <keel/futex.h>
 #include <keel/sched.h>
@@ -114,11 +115,31 @@ bucket_move(struct waitq *src, struct waitq *dst, uint64_t from, uint64_t to,
 	return moved;
 }
 
+/* Locks the buckets of two words in a fixed order (no deadlock between
+ * two callers naming them the other way round); the same bucket once. */
+static unsigned long
+buckets_lock_pair(struct waitq *a, struct waitq *b)
+{
+	unsigned long flags = waitq_lock(a < b ? a : b);
+
+	if (a != b)
+		spin_lock(&(a < b ? b : a)->lock);
+	return flags;
+}
+
+static void
+buckets_unlock_pair(struct waitq *a, struct waitq *b, unsigned long flags)
+{
+	if (a != b)
+		spin_unlock(&(a < b ? b : a)->lock);
+	waitq_unlock(a < b ? a : b, flags);
+}
+
 int
 futex_requeue(uint64_t from, uint64_t to, int nwake, int nmove, bool check,
 	      uint32_t cmpval)
 {
-	struct waitq *a, *b, *first, *second;
+	struct waitq *a, *b;
 	unsigned long flags;
 	uint32_t now;
 	int ret;
@@ -127,11 +148,7 @@ futex_requeue(uint64_t from, uint64_t to, int nwake, int nmove, bool check,
 		return -EINVAL;
 	a = bucket_of(from);
 	b = bucket_of(to);
-	first = a < b ? a : b;		/* fixed order: no deadlock */
-	second = a < b ? b : a;
-	flags = waitq_lock(first);
-	if (second != first)
-		spin_lock(&second->lock);
+	flags = buckets_lock_pair(a, b);
 	ret = check ? copy_from_user(&now, (const void __user *)from,
 				     sizeof(now)) : 0;
 	if (!ret && check && now != cmpval)
@@ -139,8 +156,77 @@ futex_requeue(uint64_t from, uint64_t to, int nwake, int nmove, bool check,
 	if (!ret)
 		ret = bucket_wake(a, from, nwake, FUTEX_BITSET_ANY) +
 		      bucket_move(a, b, from, to, nmove);
-	if (second != first)
-		spin_unlock(&second->lock);
-	waitq_unlock(first, flags);
+	buckets_unlock_pair(a, b, flags);
+	return ret;
+}
+
+static uint32_t
+futex_op_apply(const struct futex_op *op, uint32_t old)
+{
+	switch (op->kind) {
+	case FUTEX_OP_KIND_SET:  return op->arg;
+	case FUTEX_OP_KIND_ADD:  return old + op->arg;
+	case FUTEX_OP_KIND_OR:   return old | op->arg;
+	case FUTEX_OP_KIND_ANDN: return old & ~op->arg;
+	case FUTEX_OP_KIND_XOR:  return old ^ op->arg;
+	}
+	return old;
+}
+
+static bool
+futex_op_compare(const struct futex_op *op, int32_t old)
+{
+	switch (op->cmp) {
+	case FUTEX_OP_CMP_KIND_EQ: return old == op->cmparg;
+	case FUTEX_OP_CMP_KIND_NE: return old != op->cmparg;
+	case FUTEX_OP_CMP_KIND_LT: return old < op->cmparg;
+	case FUTEX_OP_CMP_KIND_LE: return old <= op->cmparg;
+	case FUTEX_OP_CMP_KIND_GT: return old > op->cmparg;
+	case FUTEX_OP_CMP_KIND_GE: return old >= op->cmparg;
+	}
+	return false;
+}
+
+/* *uaddr = op(*uaddr) as one atomic step, retried while another CPU (or
+ * the application) changes the word between our read and our swap.
+ * Returns 0 with the old value in *@old, or -EFAULT/-EINVAL. */
+static int
+futex_op_update(uint64_t uaddr, const struct futex_op *op, uint32_t *old)
+{
+	uint32_t __user *word = (uint32_t __user *)uaddr;
+	uint32_t seen;
+	int err;
+
+	if (copy_from_user(&seen, word, sizeof(seen)))
+		return -EFAULT;
+	do {
+		*old = seen;
+		err = user_cmpxchg_u32(word, &seen, futex_op_apply(op, seen));
+	} while (err == -EAGAIN);
+	return err;
+}
+
+int
+futex_wake_op(uint64_t uaddr1, uint64_t uaddr2, int nwake, int nwake2,
+	      const struct futex_op *op)
+{
+	struct waitq *a, *b;
+	unsigned long flags;
+	uint32_t old;
+	int ret;
+
+	if ((uaddr1 & 3) || (uaddr2 & 3))
+		return -EINVAL;
+	a = bucket_of(uaddr1);
+	b = bucket_of(uaddr2);
+	flags = buckets_lock_pair(a, b);
+	ret = futex_op_update(uaddr2, op, &old);
+	if (!ret) {
+		ret = bucket_wake(a, uaddr1, MAX(nwake, 0), FUTEX_BITSET_ANY);
+		if (futex_op_compare(op, (int32_t)old))
+			ret += bucket_wake(b, uaddr2, MAX(nwake2, 0),
+					   FUTEX_BITSET_ANY);
+	}
+	buckets_unlock_pair(a, b, flags);
 	return ret;
 }

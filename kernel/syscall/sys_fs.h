@@ -12,11 +12,11 @@
 /* Looks the user path @upath up from @dirfd under the tree's lock (@flags
  * as vfs_lookup's; @last gets the final name when asked). NULL with *err. */
 struct vnode *
-fs_lookup_at(long dirfd, uint64_t upath, int flags, char *last, int *err);
+fs_lookup_at(int dirfd, uint64_t upath, int flags, char *last, int *err);
 /* The vnode a stat-like *at() call names: @dirfd itself for AT_EMPTY_PATH
  * and "", else the lookup (AT_SYMLINK_NOFOLLOW honoured). NULL with *err. */
 struct vnode *
-fs_vnode_at(long dirfd, uint64_t upath, int flags, int *err);
+fs_vnode_at(int dirfd, uint64_t upath, int flags, int *err);
 
 struct file;
 /* fcntl's F_(OFD_)GETLK/SETLK/SETLKW on @f with the struct flock at @arg

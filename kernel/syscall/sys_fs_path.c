@@ -50,19 +50,19 @@ get_path(uint64_t upath, char *path)
 
 /* The directory a *at() call starts from; NULL with *err for a bad fd. */
 static struct vnode *
-start_dir(long dirfd, const char *path, int *err)
+start_dir(int dirfd, const char *path, int *err)
 {
 	struct file *f;
 
 	if (path[0] == '/' || dirfd == AT_FDCWD)
 		return vfs_cwd();
-	f = fd_get((int)dirfd);
+	f = fd_get(dirfd);
 	*err = f ? -ENOTDIR : -EBADF;
 	return f && S_ISDIR(f->vnode->mode) ? f->vnode : NULL;
 }
 
 struct vnode *
-fs_lookup_at(long dirfd, uint64_t upath, int flags, char *last, int *err)
+fs_lookup_at(int dirfd, uint64_t upath, int flags, char *last, int *err)
 {
 	char *path = kmalloc(VFS_PATH_MAX);
 	struct vnode *dir, *v = NULL;
@@ -83,7 +83,7 @@ fs_lookup_at(long dirfd, uint64_t upath, int flags, char *last, int *err)
 }
 
 struct vnode *
-fs_vnode_at(long dirfd, uint64_t upath, int flags, int *err)
+fs_vnode_at(int dirfd, uint64_t upath, int flags, int *err)
 {
 	char first;
 	struct file *f;
@@ -93,7 +93,7 @@ fs_vnode_at(long dirfd, uint64_t upath, int flags, int *err)
 	    first == '\0') {
 		if (dirfd == AT_FDCWD)
 			return vfs_cwd();
-		f = fd_get((int)dirfd);
+		f = fd_get(dirfd);
 		*err = -EBADF;
 		return f ? f->vnode : NULL;
 	}
@@ -121,7 +121,7 @@ open_create(struct vnode *dir, const char *name, int flags, uint32_t mode,
 }
 
 static long
-do_openat(long dirfd, uint64_t upath, int flags, uint32_t mode)
+do_openat(int dirfd, uint64_t upath, int flags, uint32_t mode)
 {
 	char last[VFS_NAME_MAX + 1];
 	struct vnode *v = NULL, *dir;
@@ -168,7 +168,7 @@ do_openat(long dirfd, uint64_t upath, int flags, uint32_t mode)
 long
 sys_openat(const struct syscall_args *args)
 {
-	return do_openat((long)args->a[0], args->a[1], (int)args->a[2],
+	return do_openat((int)args->a[0], args->a[1], (int)args->a[2],
 			 (uint32_t)args->a[3]);
 }
 
@@ -216,7 +216,7 @@ long
 sys_newfstatat(const struct syscall_args *args)
 {
 	int err;
-	struct vnode *v = fs_vnode_at((long)args->a[0], args->a[1], (int)args->a[3],
+	struct vnode *v = fs_vnode_at((int)args->a[0], args->a[1], (int)args->a[3],
 				      &err);
 
 	return v ? fill_stat(v, (void __user *)args->a[2]) : err;
@@ -307,20 +307,20 @@ long
 sys_readlinkat(const struct syscall_args *args)
 {
 	int err;
-	struct vnode *v = fs_lookup_at((long)args->a[0], args->a[1],
+	struct vnode *v = fs_lookup_at((int)args->a[0], args->a[1],
 				    LOOKUP_NOFOLLOW, NULL, &err);
 	char *text;
 	long n;
 
 	if (!v)
 		return err;
-	if (!S_ISLNK(v->mode) || (long)args->a[3] <= 0)
+	if (!S_ISLNK(v->mode) || (int)args->a[3] <= 0)
 		return -EINVAL;
 	text = kmalloc(VFS_PATH_MAX);
 	if (!text)
 		return -ENOMEM;
 	vfs_tree_lock();
-	n = vfs_readlink(v, text, MIN(args->a[3], VFS_PATH_MAX));
+	n = vfs_readlink(v, text, MIN((size_t)(int)args->a[3], VFS_PATH_MAX));
 	vfs_tree_unlock();
 	if (n > 0 && copy_to_user((void __user *)args->a[2], text, (size_t)n))
 		n = -EFAULT;
@@ -347,7 +347,7 @@ sys_faccessat2(const struct syscall_args *args)
 
 	if (mode & ~ACCESS_MODES)
 		return -EINVAL;
-	v = fs_lookup_at((long)args->a[0], args->a[1],
+	v = fs_lookup_at((int)args->a[0], args->a[1],
 		      args->a[3] & AT_SYMLINK_NOFOLLOW ? LOOKUP_NOFOLLOW : 0,
 		      NULL, &err);
 	if (!v)
@@ -413,7 +413,7 @@ sys_mkdirat(const struct syscall_args *args)
 {
 	char last[VFS_NAME_MAX + 1];
 	int err;
-	struct vnode *dir = fs_lookup_at((long)args->a[0], args->a[1],
+	struct vnode *dir = fs_lookup_at((int)args->a[0], args->a[1],
 				      LOOKUP_PARENT, last, &err);
 
 	if (!dir)
@@ -447,7 +447,7 @@ sys_unlinkat(const struct syscall_args *args)
 
 	if (args->a[2] & ~(uint64_t)AT_REMOVEDIR)
 		return -EINVAL;
-	dir = fs_lookup_at((long)args->a[0], args->a[1], LOOKUP_PARENT, last, &err);
+	dir = fs_lookup_at((int)args->a[0], args->a[1], LOOKUP_PARENT, last, &err);
 	if (!dir)
 		return err;
 	if (strcmp(last, ".") == 0 || strcmp(last, "..") == 0)
@@ -486,10 +486,10 @@ sys_renameat2(const struct syscall_args *args)
 
 	if (args->a[4] & ~(uint64_t)RENAME_NOREPLACE)
 		return -EINVAL;
-	odir = fs_lookup_at((long)args->a[0], args->a[1], LOOKUP_PARENT, oname, &err);
+	odir = fs_lookup_at((int)args->a[0], args->a[1], LOOKUP_PARENT, oname, &err);
 	if (!odir)
 		return err;
-	ndir = fs_lookup_at((long)args->a[2], args->a[3], LOOKUP_PARENT, nname, &err);
+	ndir = fs_lookup_at((int)args->a[2], args->a[3], LOOKUP_PARENT, nname, &err);
 	if (!ndir)
 		return err;
 	if (!strcmp(oname, ".") || !strcmp(oname, "..") || !strcmp(nname, ".") ||
@@ -563,7 +563,7 @@ sys_statx(const struct syscall_args *args)
 {
 	int err = 0;
 	struct statx_user sx;
-	struct vnode *v = fs_vnode_at((long)args->a[0], args->a[1], (int)args->a[2],
+	struct vnode *v = fs_vnode_at((int)args->a[0], args->a[1], (int)args->a[2],
 				      &err);
 
 	if (!v)
@@ -597,7 +597,7 @@ sys_symlinkat(const struct syscall_args *args)
 	if (!target)
 		return -ENOMEM;
 	err = get_path(args->a[0], target);
-	dir = err ? NULL : fs_lookup_at((long)args->a[1], args->a[2], LOOKUP_PARENT,
+	dir = err ? NULL : fs_lookup_at((int)args->a[1], args->a[2], LOOKUP_PARENT,
 				     last, &err);
 	if (dir) {
 		vfs_tree_lock();
@@ -626,13 +626,13 @@ sys_linkat(const struct syscall_args *args)
 	struct vnode *v, *dir;
 	int err;
 
-	v = fs_lookup_at((long)args->a[0], args->a[1],
+	v = fs_lookup_at((int)args->a[0], args->a[1],
 		      args->a[4] & AT_SYMLINK_FOLLOW ? 0 : LOOKUP_NOFOLLOW, NULL, &err);
 	if (!v)
 		return err;
 	if (S_ISDIR(v->mode))
 		return -EPERM;		/* no hard links to directories */
-	dir = fs_lookup_at((long)args->a[2], args->a[3], LOOKUP_PARENT, last, &err);
+	dir = fs_lookup_at((int)args->a[2], args->a[3], LOOKUP_PARENT, last, &err);
 	if (!dir)
 		return err;
 	vfs_tree_lock();
@@ -668,7 +668,7 @@ long
 sys_fchmodat(const struct syscall_args *args)
 {
 	int err;
-	struct vnode *v = fs_lookup_at((long)args->a[0], args->a[1], 0, NULL, &err);
+	struct vnode *v = fs_lookup_at((int)args->a[0], args->a[1], 0, NULL, &err);
 
 	return v ? mode_set(v, args->a[2]) : err;
 }
@@ -728,7 +728,7 @@ sys_utimensat(const struct syscall_args *args)
 					 sizeof(ts)))
 		return -EFAULT;
 	if (args->a[1])
-		v = fs_lookup_at((long)args->a[0], args->a[1],
+		v = fs_lookup_at((int)args->a[0], args->a[1],
 			      args->a[3] & AT_SYMLINK_NOFOLLOW ? LOOKUP_NOFOLLOW : 0,
 			      NULL, &err);
 	else {

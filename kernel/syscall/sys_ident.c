@@ -71,7 +71,7 @@ sys_setgid(const struct syscall_args *args)
 long
 sys_prlimit64(const struct syscall_args *args)
 {
-	long pid = (long)args->a[0], res = (long)args->a[1];
+	long pid = (int)args->a[0], res = (unsigned int)args->a[1];
 	struct rlimit_user new, old;
 
 	if (pid != 0 && pid != 1)
@@ -175,7 +175,7 @@ long
 sys_getrusage(const struct syscall_args *args)
 {
 	struct thread *t = thread_current();
-	long who = (long)args->a[0];
+	long who = (int)args->a[0];
 	struct rusage_user ru;
 	uint64_t ns;
 

@@ -1,7 +1,7 @@
 /* Memory calls: brk, mmap -- anonymous (private or shared: one process
  * sees the same pages either way) and private file mappings, filled with
  * a copy of the file (shared writable file mappings are -ENODEV) --
- * munmap, mprotect, madvise. */
+ * munmap, mprotect, madvise, mremap. */
 #include <keel/errno.h>
 #include <keel/heap.h>
 #include <keel/file.h>
@@ -131,26 +131,47 @@ sys_mprotect(const struct syscall_args *args)
 long
 sys_madvise(const struct syscall_args *args)
 {
-	long advice = (long)args->a[2];
+	long advice = (int)args->a[2];
 
+	if (!IS_ALIGNED(args->a[0], PAGE_SIZE))
+		return -EINVAL;		/* for every advice, as on Linux */
 	if (advice == MADV_DONTNEED || advice == MADV_FREE)
 		return vm_discard(args->a[0], args->a[1]);
 	/* The rest are hints about paging that a RAM-only kernel may ignore. */
 	return advice >= MADV_NORMAL && advice <= MADV_LAST_KNOWN ? 0 : -EINVAL;
 }
 
-#define MREMAP_MAYMOVE	1
-#define MREMAP_FIXED	2
+#define MREMAP_MAYMOVE		1
+#define MREMAP_FIXED		2
+#define MREMAP_DONTUNMAP	4
+#define MREMAP_KNOWN		(MREMAP_MAYMOVE | MREMAP_FIXED | MREMAP_DONTUNMAP)
+
+/* Linux's rules for the flags: FIXED and DONTUNMAP only with MAYMOVE, and
+ * DONTUNMAP keeps the size. */
+static bool
+mremap_flags_valid(uint64_t flags, uint64_t old_len, uint64_t new_len)
+{
+	if (flags & ~(uint64_t)MREMAP_KNOWN)
+		return false;
+	if ((flags & (MREMAP_FIXED | MREMAP_DONTUNMAP)) &&
+	    !(flags & MREMAP_MAYMOVE))
+		return false;
+	return !(flags & MREMAP_DONTUNMAP) || old_len == new_len;
+}
 
 long
 sys_mremap(const struct syscall_args *args)
 {
 	uint64_t flags = args->a[3];
+	unsigned how = 0;
 
-	if (flags & ~(uint64_t)(MREMAP_MAYMOVE | MREMAP_FIXED))
+	if (!mremap_flags_valid(flags, args->a[1], args->a[2]))
 		return -EINVAL;
+	if (flags & MREMAP_MAYMOVE)
+		how |= VM_REMAP_MAYMOVE;
 	if (flags & MREMAP_FIXED)
-		return -ENOSYS;		/* moving to a given address: not yet */
-	return vm_remap(args->a[0], args->a[1], args->a[2],
-			flags & MREMAP_MAYMOVE);
+		how |= VM_REMAP_FIXED;
+	if (flags & MREMAP_DONTUNMAP)
+		how |= VM_REMAP_DONTUNMAP;
+	return vm_remap(args->a[0], args->a[1], args->a[2], how, args->a[4]);
 }

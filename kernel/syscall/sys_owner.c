@@ -42,7 +42,7 @@ sys_fchownat(const struct syscall_args *args)
 
 	if (flags & ~FCHOWNAT_FLAGS)
 		return -EINVAL;
-	v = fs_vnode_at((long)args->a[0], args->a[1], flags, &err);
+	v = fs_vnode_at((int)args->a[0], args->a[1], flags, &err);
 	return v ? owner_set(v, args->a[2], args->a[3]) : err;
 }
 

@@ -1,10 +1,12 @@
 /* Signal state, recorded and answered as Linux would: rt_sigaction keeps
  * each signal's handler, flags and mask; rt_sigprocmask keeps the thread's
- * blocked set; sigaltstack its alternate stack. A thread signalling itself
- * (raise, abort) gets the default action -- ignore or end the program with
- * 128 + signo; running handlers (delivery) is not supported yet. */
+ * blocked set; sigaltstack its alternate stack. A signal sent to any live
+ * thread of the program (tgkill, tkill; raise and abort included) takes
+ * its default action -- ignore, or end the program with 128 + signo;
+ * running handlers (delivery) is not supported yet. */
 #include <keel/arch.h>
 #include <keel/errno.h>
+#include <keel/exec.h>
 #include <keel/printk.h>
 #include <keel/shutdown.h>
 #include <keel/spinlock.h>
@@ -25,6 +27,9 @@
 #define UNBLOCKABLE	((1ULL << (SIGKILL - 1)) | (1ULL << (SIGSTOP - 1)))
 #define SIGCHLD		17
 #define SIGCONT		18
+#define SIGTSTP		20
+#define SIGTTIN		21
+#define SIGTTOU		22
 #define SIGURG		23
 #define SIGWINCH	28
 #define SIG_DFL_VALUE	0
@@ -52,7 +57,7 @@ static struct sigaction_user actions[NSIG];	/* one process: shared */
 long
 sys_rt_sigaction(const struct syscall_args *args)
 {
-	long sig = (long)args->a[0];
+	long sig = (int)args->a[0];
 	struct sigaction_user new, old;
 
 	if (args->a[3] != SIGSET_SIZE || sig < 1 || sig > NSIG)
@@ -138,8 +143,19 @@ sig_default_ignored(long sig)
 	       sig == SIGWINCH;
 }
 
+/* Default action "stop": one process with no parent to resume it. */
+static bool
+sig_default_stops(long sig)
+{
+	return sig == SIGSTOP || sig == SIGTSTP || sig == SIGTTIN ||
+	       sig == SIGTTOU;
+}
+
+/* Takes @sig's action for the whole program: which thread it was sent to
+ * does not matter while no handler runs (the mask is not consulted, as
+ * for a self-signal: a blocked signal would be delivered on unblocking). */
 static long
-signal_send_to_self(long sig)
+signal_take_action(long sig)
 {
 	uint64_t handler;
 
@@ -155,31 +171,39 @@ signal_send_to_self(long sig)
 		return 0;
 	if (handler != SIG_DFL_VALUE)
 		return -ENOSYS;		/* handlers are not delivered yet */
+	if (sig_default_stops(sig))
+		return -ENOSYS;		/* no job control: nothing to stop for */
 	printk("keel: program killed by signal %ld\n", sig);
 	kernel_shutdown(SIGNAL_EXIT_BASE + (int)sig);
 }
 
-/* tgkill/tkill to one of the program's own threads (the only ones). */
+/* tgkill/tkill to one of the program's live threads: an unknown id is
+ * -ESRCH before the signal number is looked at, as on Linux. Ids and
+ * signal numbers are C ints in Linux's prototypes: upper bits ignored. */
 static long
-signal_to_thread(long tid, long sig)
+signal_to_thread(int tid, int sig)
 {
 	if (tid <= 0)
 		return -EINVAL;
-	if (tid != thread_current()->linux_tid)
-		return -ENOSYS;		/* another thread: needs delivery */
-	return signal_send_to_self(sig);
+	if (tid != thread_current()->linux_tid && !exec_tid_alive(tid))
+		return -ESRCH;
+	return signal_take_action(sig);
 }
 
 long
 sys_tgkill(const struct syscall_args *args)
 {
-	if ((long)args->a[0] != KEEL_PID)
+	int tgid = (int)args->a[0];
+
+	if (tgid <= 0)
+		return -EINVAL;
+	if (tgid != KEEL_PID)
 		return -ESRCH;
-	return signal_to_thread((long)args->a[1], (long)args->a[2]);
+	return signal_to_thread((int)args->a[1], (int)args->a[2]);
 }
 
 long
 sys_tkill(const struct syscall_args *args)
 {
-	return signal_to_thread((long)args->a[0], (long)args->a[1]);
+	return signal_to_thread((int)args->a[0], (int)args->a[1]);
 }

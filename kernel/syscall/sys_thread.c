@@ -70,7 +70,7 @@ sys_arch_prctl(const struct syscall_args *args)
 long
 sys_exit_group(const struct syscall_args *args)
 {
-	kernel_shutdown((int)(args->a[0] & EXIT_STATUS_MASK));
+	exec_power_off((int)(args->a[0] & EXIT_STATUS_MASK));
 }
 
 long
@@ -118,8 +118,10 @@ sys_exit(const struct syscall_args *args)
 {
 	int code = (int)(args->a[0] & EXIT_STATUS_MASK);
 
-	clear_child_tid(thread_current());
+	/* Leave the live threads first: a joiner woken by the tid word
+	 * must already find this id gone (tgkill -ESRCH). */
 	exec_thread_exiting(code);
+	clear_child_tid(thread_current());
 	thread_exit(code);
 }
 

@@ -80,7 +80,7 @@ long
 sys_clock_gettime(const struct syscall_args *args)
 {
 	uint64_t ns;
-	int err = clock_read((long)args->a[0], &ns);
+	int err = clock_read((int)args->a[0], &ns);
 
 	return err ? err : put_timespec((void __user *)args->a[1], ns);
 }
@@ -89,7 +89,7 @@ long
 sys_clock_getres(const struct syscall_args *args)
 {
 	uint64_t ns;
-	int err = clock_read((long)args->a[0], &ns);
+	int err = clock_read((int)args->a[0], &ns);
 
 	if (err || !args->a[1])
 		return err;
@@ -143,7 +143,7 @@ sys_nanosleep(const struct syscall_args *args)
 long
 sys_clock_nanosleep(const struct syscall_args *args)
 {
-	long clk = (long)args->a[0];
+	long clk = (int)args->a[0];
 	uint64_t ns, now;
 	int err;
 

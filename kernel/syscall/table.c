@@ -41,8 +41,11 @@ strace_arg(char kind, uint64_t v)
 	long n;
 
 	switch (kind) {
-	case 'd': case 'f':
+	case 'd':
 		printk("%ld", (long)v);
+		break;
+	case 'f':
+		printk("%d", (int)v);	/* an int: AT_FDCWD is -100 */
 		break;
 	case 'u':
 		printk("%lu", v);

@@ -1,8 +1,11 @@
-"""Programs run from the initrd: unmodified static Linux binaries start
-with their arguments, write to the console and exit with their status;
-programs that cannot start say why and exit 127 or 126 as a shell would.
+"""Programs run from the initrd: every test program in apps/tests, built
+four ways (musl static, glibc static, glibc static PIE, glibc dynamic),
+starts unmodified with its arguments, writes to the console and exits with
+its status; programs that cannot start say why and exit 127 or 126 as a
+shell would.
 """
 
+import concurrent.futures
 import os
 import re
 import stat
@@ -13,79 +16,57 @@ from conftest import explain, qemu
 import initrd
 
 NOT_FOUND, NOT_EXECUTABLE = 127, 126
-# The host's glibc, copied into the initrd for the dynamically linked tests.
+# The host's glibc, copied into the initrd for the dynamically linked builds.
 LD_SO = "/lib64/ld-linux-x86-64.so.2"
 LIBC_SO = "/lib/x86_64-linux-gnu/libc.so.6"
+# QEMU's exit code keeps 7 bits of the status (see README, Exit status).
+DEBUG_EXIT_STATUS_BITS = 128
+
+# Every program in apps/tests runs in each of these builds: musl and glibc
+# static, glibc static PIE (relocated at a random base by the kernel), and
+# glibc dynamic, started through the host's ld.so with its libc.so.6.
+BUILDS = {
+    "musl": ("musl-gcc", ("-static", "-O2", "-pthread")),
+    "glibc": ("gcc", ("-static", "-O2", "-pthread")),
+    "static-pie": ("gcc", ("-static-pie", "-O2", "-pthread")),
+    "dynamic": ("gcc", ("-O2", "-pthread")),
+}
+# Programs that print KTAP and exit with their number of failed cases.
+KTAP_PROGRAMS = ["files", "futex", "ident_signal", "locks", "mem", "mounts",
+                 "pipes", "sizes", "syscall_efault", "tgkill", "vdso_time"]
+# Programs checked by a test of their own below.
+OTHER_PROGRAMS = ["abort", "hello_args", "pthreads", "segv"]
+
+
+def _program_sources():
+    return sorted(f[:-2] for f in os.listdir(initrd.APPS_TESTS)
+                  if f.endswith(".c"))
+
+
+def _build_all(d):
+    """Every program in every build: {"bin/<prog>-<build>": bytes}."""
+    jobs = [(p, b) for p in _program_sources() for b in BUILDS]
+
+    def build(job):
+        prog, name = job
+        compiler, flags = BUILDS[name]
+        return (f"bin/{prog}-{name}", initrd.compile_c(
+            os.path.join(initrd.APPS_TESTS, prog + ".c"),
+            str(d / f"{prog}-{name}"), compiler=compiler, flags=flags))
+    with concurrent.futures.ThreadPoolExecutor(2) as pool:
+        return dict(pool.map(build, jobs))
+
+
+def _read(path):
+    with open(path, "rb") as f:
+        return f.read()
 
 
 @pytest.fixture(scope="module")
 def archive(tmp_path_factory):
     d = tmp_path_factory.mktemp("exec")
-    hello = initrd.compile_c(os.path.join(initrd.APPS_TESTS, "hello_args.c"),
-                             str(d / "hello"))
-    efault = initrd.compile_c(
-        os.path.join(initrd.APPS_TESTS, "syscall_efault.c"), str(d / "efault"))
-    mem = os.path.join(initrd.APPS_TESTS, "mem.c")
-    mem_musl = initrd.compile_c(mem, str(d / "mem-musl"))
-    mem_glibc = initrd.compile_c(mem, str(d / "mem-glibc"), compiler="gcc")
-    hello_glibc = initrd.compile_c(
-        os.path.join(initrd.APPS_TESTS, "hello_args.c"), str(d / "hello-g"),
-        compiler="gcc")
-    hello_spie = initrd.compile_c(
-        os.path.join(initrd.APPS_TESTS, "hello_args.c"), str(d / "hello-spie"),
-        compiler="gcc", flags=("-static-pie", "-O2"))
-    mem_spie = initrd.compile_c(os.path.join(initrd.APPS_TESTS, "mem.c"),
-                                str(d / "mem-spie"), compiler="gcc",
-                                flags=("-static-pie", "-O2"))
-    segv = initrd.compile_c(os.path.join(initrd.APPS_TESTS, "segv.c"),
-                            str(d / "segv"))
-    ident = os.path.join(initrd.APPS_TESTS, "ident_signal.c")
-    ident_musl = initrd.compile_c(ident, str(d / "ident-musl"))
-    ident_glibc = initrd.compile_c(ident, str(d / "ident-glibc"),
-                                   compiler="gcc")
-    vdso = os.path.join(initrd.APPS_TESTS, "vdso_time.c")
-    vdso_musl = initrd.compile_c(vdso, str(d / "vdso-musl"))
-    vdso_glibc = initrd.compile_c(vdso, str(d / "vdso-glibc"), compiler="gcc")
-    abort_musl = initrd.compile_c(os.path.join(initrd.APPS_TESTS, "abort.c"),
-                                  str(d / "abort-musl"))
-    abort_glibc = initrd.compile_c(os.path.join(initrd.APPS_TESTS, "abort.c"),
-                                   str(d / "abort-glibc"), compiler="gcc")
-    hello_dyn = initrd.compile_c(
-        os.path.join(initrd.APPS_TESTS, "hello_args.c"), str(d / "hello-dyn"),
-        compiler="gcc", flags=("-O2",))
-    with open(LD_SO, "rb") as f:
-        ld_so = f.read()
-    with open(LIBC_SO, "rb") as f:
-        libc_so = f.read()
-    pipes = os.path.join(initrd.APPS_TESTS, "pipes.c")
-    pipes_musl = initrd.compile_c(pipes, str(d / "pipes-musl"),
-                                  flags=("-static", "-O2", "-pthread"))
-    pipes_glibc = initrd.compile_c(pipes, str(d / "pipes-glibc"),
-                                   compiler="gcc",
-                                   flags=("-static", "-O2", "-pthread"))
-    files = os.path.join(initrd.APPS_TESTS, "files.c")
-    files_musl = initrd.compile_c(files, str(d / "files-musl"))
-    files_glibc = initrd.compile_c(files, str(d / "files-glibc"),
-                                   compiler="gcc")
-    mounts = os.path.join(initrd.APPS_TESTS, "mounts.c")
-    mounts_musl = initrd.compile_c(mounts, str(d / "mounts-musl"))
-    mounts_glibc = initrd.compile_c(mounts, str(d / "mounts-glibc"),
-                                    compiler="gcc")
-    sizes = os.path.join(initrd.APPS_TESTS, "sizes.c")
-    sizes_musl = initrd.compile_c(sizes, str(d / "sizes-musl"))
-    sizes_glibc = initrd.compile_c(sizes, str(d / "sizes-glibc"),
-                                   compiler="gcc")
-    locks = os.path.join(initrd.APPS_TESTS, "locks.c")
-    locks_musl = initrd.compile_c(locks, str(d / "locks-musl"),
-                                  flags=("-static", "-O2", "-pthread"))
-    locks_glibc = initrd.compile_c(locks, str(d / "locks-glibc"),
-                                   compiler="gcc",
-                                   flags=("-static", "-O2", "-pthread"))
-    pthr = os.path.join(initrd.APPS_TESTS, "pthreads.c")
-    pthr_musl = initrd.compile_c(pthr, str(d / "pthr-musl"),
-                                 flags=("-static", "-O2", "-pthread"))
-    pthr_glibc = initrd.compile_c(pthr, str(d / "pthr-glibc"), compiler="gcc",
-                                  flags=("-static", "-O2", "-pthread"))
+    programs = _build_all(d)
+    hello = programs["bin/hello_args-musl"]
     musl_dynamic = initrd.compile_c(
         os.path.join(initrd.APPS_TESTS, "hello_args.c"), str(d / "musl-dyn"),
         flags=("-O2",))     # interpreter /lib/ld-musl-x86_64.so.1: not there
@@ -94,43 +75,18 @@ def archive(tmp_path_factory):
         initrd.regular("bin/hello", hello),
         initrd.symlink("bin/hi", "hello"),
         initrd.symlink("bin/loop", "loop"),
-        initrd.regular("bin/efault", efault),
-        initrd.regular("bin/mem-musl", mem_musl),
-        initrd.regular("bin/mem-glibc", mem_glibc),
-        initrd.regular("bin/hello-glibc", hello_glibc),
-        initrd.regular("bin/hello-static-pie", hello_spie),
-        initrd.regular("bin/mem-static-pie", mem_spie),
-        initrd.regular("bin/segv", segv),
-        initrd.regular("bin/ident-musl", ident_musl),
-        initrd.regular("bin/ident-glibc", ident_glibc),
-        initrd.regular("bin/vdso-musl", vdso_musl),
-        initrd.regular("bin/vdso-glibc", vdso_glibc),
+        *(initrd.regular(name, data) for name, data in programs.items()),
         ("etc", stat.S_IFDIR | 0o755, b""),
         initrd.regular("etc/greeting", b"hello files\n", 0o644),
         initrd.symlink("etc/link", "greeting"),
-        initrd.regular("bin/files-musl", files_musl),
-        initrd.regular("bin/pipes-musl", pipes_musl),
-        initrd.regular("bin/pipes-glibc", pipes_glibc),
-        initrd.regular("bin/files-glibc", files_glibc),
-        initrd.regular("bin/mounts-musl", mounts_musl),
-        initrd.regular("bin/mounts-glibc", mounts_glibc),
-        initrd.regular("bin/sizes-musl", sizes_musl),
-        initrd.regular("bin/sizes-glibc", sizes_glibc),
-        initrd.regular("bin/locks-musl", locks_musl),
-        initrd.regular("bin/locks-glibc", locks_glibc),
-        initrd.regular("bin/abort-musl", abort_musl),
-        initrd.regular("bin/abort-glibc", abort_glibc),
-        initrd.regular("bin/pthreads-musl", pthr_musl),
-        initrd.regular("bin/pthreads-glibc", pthr_glibc),
         initrd.regular("bin/script", b"#!/bin/sh\necho hi\n"),
         initrd.regular("bin/truncated", hello[:100]),
         initrd.regular("bin/musl-dynamic", musl_dynamic),
-        initrd.regular("bin/hello-dyn", hello_dyn),
         ("lib64", stat.S_IFDIR | 0o755, b""),
-        initrd.regular(LD_SO.lstrip("/"), ld_so),
+        initrd.regular(LD_SO.lstrip("/"), _read(LD_SO)),
         ("lib", stat.S_IFDIR | 0o755, b""),
         ("lib/x86_64-linux-gnu", stat.S_IFDIR | 0o755, b""),
-        initrd.regular(LIBC_SO.lstrip("/"), libc_so),
+        initrd.regular(LIBC_SO.lstrip("/"), _read(LIBC_SO)),
     ]
     path = str(d / "root.cpio")
     initrd.write_newc(path, entries)
@@ -147,8 +103,25 @@ def run(kernel, archive):
     return _run
 
 
-def test_static_musl_program_gets_arguments_and_exit_status(run):
-    r = run('/bin/hello "two words" 7')
+def test_every_test_program_is_in_the_matrix():
+    """A new program in apps/tests must be run by some test here."""
+    assert _program_sources() == sorted(KTAP_PROGRAMS + OTHER_PROGRAMS)
+
+
+@pytest.mark.parametrize("build", BUILDS)
+@pytest.mark.parametrize("prog", KTAP_PROGRAMS)
+def test_ktap_program(run, prog, build):
+    r = run(f"/bin/{prog}-{build}")
+    assert "KTAP version 1" in r.output, explain(r)
+    assert re.search(r"^1\.\.\d+$", r.output, re.M), explain(r)
+    assert "not ok" not in r.output, explain(r)
+    assert "keel: panic" not in r.output, explain(r)
+    assert r.exit.kind == qemu.STATUS and r.status == 0, explain(r)
+
+
+@pytest.mark.parametrize("build", BUILDS)
+def test_program_gets_arguments_and_exit_status(run, build):
+    r = run(f'/bin/hello_args-{build} "two words" 7')
     assert "hello_args: argc=3 [two words] [7]" in r.output, explain(r)
     assert r.exit.kind == qemu.STATUS and r.status == 7, explain(r)
 
@@ -159,75 +132,78 @@ def test_symlink_to_program_is_followed(run):
     assert r.status == 0, explain(r)
 
 
-def test_every_pointer_taking_call_returns_efault(run):
-    r = run("/bin/efault")
-    assert "KTAP version 1" in r.output, explain(r)
-    assert "not ok" not in r.output, explain(r)
-    assert r.exit.kind == qemu.STATUS and r.status == 0, explain(r)
+@pytest.mark.parametrize("status", [0, 127, 128, 200, 255])
+def test_exit_status_above_127_is_said_on_the_console(run, status):
+    """QEMU's exit code carries status & 127; the console has it whole."""
+    r = run(f"/bin/hello x {status}")
+    assert r.exit.kind == qemu.STATUS, explain(r)
+    assert r.status == status % DEBUG_EXIT_STATUS_BITS, explain(r)
+    said = re.search(r"^keel: program exited with status (\d+)$", r.output,
+                     re.M)
+    if status < DEBUG_EXIT_STATUS_BITS:
+        assert said is None, explain(r)
+    else:
+        assert said and int(said.group(1)) == status, explain(r)
 
 
-@pytest.mark.parametrize("prog", ["/bin/mem-musl", "/bin/mem-glibc",
-                                  "/bin/mem-static-pie",
-                                  "/bin/ident-musl", "/bin/ident-glibc",
-                                  "/bin/vdso-musl", "/bin/vdso-glibc",
-                                  "/bin/files-musl", "/bin/files-glibc",
-                                  "/bin/mounts-musl", "/bin/mounts-glibc",
-                                  "/bin/sizes-musl", "/bin/sizes-glibc",
-                                  "/bin/locks-musl", "/bin/locks-glibc",
-                                  "/bin/pipes-musl", "/bin/pipes-glibc"])
-def test_ktap_program(run, prog):
-    r = run(prog)
-    assert "KTAP version 1" in r.output, explain(r)
-    assert re.search(r"^1\.\.\d+$", r.output, re.M), explain(r)
-    assert "not ok" not in r.output, explain(r)
-    assert r.exit.kind == qemu.STATUS and r.status == 0, explain(r)
-
-
-@pytest.mark.parametrize("prog", ["/bin/pthreads-musl",
-                                  "/bin/pthreads-glibc"])
-def test_pthread_counter_is_exact(run, prog):
-    r = run(prog)
+@pytest.mark.parametrize("build", BUILDS)
+def test_pthread_counter_is_exact(run, build):
+    r = run(f"/bin/pthreads-{build}")
     assert "pthreads: counter=800000 expected=800000" in r.output, explain(r)
     assert r.exit.kind == qemu.STATUS and r.status == 0, explain(r)
 
 
 def test_dynamic_glibc_program_runs_through_its_interpreter(run):
-    r = run("--strace /bin/hello-dyn y 6")
+    r = run("--strace /bin/hello_args-dynamic y 6")
     assert "hello_args: argc=3 [y] [6]" in r.output, explain(r)
     assert re.search(r"openat\(-?\d+, \"/lib/x86_64-linux-gnu/libc.so.6\"",
                      r.output), explain(r)
     assert r.exit.kind == qemu.STATUS and r.status == 6, explain(r)
 
 
-def test_static_pie_runs_at_a_random_base(run):
-    r = run("--strace /bin/hello-static-pie p 2")
-    assert "hello_args: argc=3 [p] [2]" in r.output, explain(r)
-    assert r.exit.kind == qemu.STATUS and r.status == 2, explain(r)
-
-
-def test_static_glibc_program_runs(run):
-    r = run("/bin/hello-glibc x 4")
-    assert "hello_args: argc=3 [x] [4]" in r.output, explain(r)
-    assert r.exit.kind == qemu.STATUS and r.status == 4, explain(r)
-
-
-def test_program_fault_ends_it_as_sigsegv(run):
-    r = run("/bin/segv")
+@pytest.mark.parametrize("build", BUILDS)
+def test_program_fault_ends_it_as_sigsegv(run, build):
+    r = run(f"/bin/segv-{build}")
     assert "segv: about to fault" in r.output, explain(r)
     assert re.search(r"keel: program killed by signal 11: page fault at rip "
                      r"0x[0-9a-f]+, address 0$", r.output, re.M), explain(r)
     assert "keel: panic" not in r.output, explain(r)
-    # Status 139; QEMU's exit code (status << 1 | 1) keeps 8 bits, so
-    # statuses above 127 arrive modulo 128.
-    assert r.exit.kind == qemu.STATUS and r.status == 139 % 128, explain(r)
+    # Status 139, which QEMU's exit code carries as 139 % 128.
+    assert r.exit.kind == qemu.STATUS, explain(r)
+    assert r.status == 139 % DEBUG_EXIT_STATUS_BITS, explain(r)
 
 
-@pytest.mark.parametrize("prog", ["/bin/abort-musl", "/bin/abort-glibc"])
-def test_abort_ends_the_program_with_sigabrt(run, prog):
-    r = run(prog)
+@pytest.mark.parametrize("build", BUILDS)
+def test_abort_ends_the_program_with_sigabrt(run, build):
+    r = run(f"/bin/abort-{build}")
     assert "abort: calling abort()" in r.output, explain(r)
     assert "keel: program killed by signal 6" in r.output, explain(r)
-    assert r.exit.kind == qemu.STATUS and r.status == 134 % 128, explain(r)
+    assert r.exit.kind == qemu.STATUS, explain(r)
+    assert r.status == 134 % DEBUG_EXIT_STATUS_BITS, explain(r)
+
+
+@pytest.mark.parametrize("build", BUILDS)
+def test_sigterm_to_another_thread_ends_the_program(run, build):
+    """The default action of a signal sent to another thread (tgkill) is
+    taken for the whole program, as for a signal to itself."""
+    r = run(f"/bin/tgkill-{build} terminate")
+    assert "tgkill: sending SIGTERM to thread" in r.output, explain(r)
+    assert "keel: program killed by signal 15" in r.output, explain(r)
+    assert "still running" not in r.output, explain(r)
+    assert r.exit.kind == qemu.STATUS, explain(r)
+    assert r.status == 143 % DEBUG_EXIT_STATUS_BITS, explain(r)
+
+
+def test_static_pie_runs_at_a_random_base(run):
+    """Two boots, two load addresses: the fault report names the rip."""
+    rips = set()
+    for _ in range(2):
+        r = run("/bin/segv-static-pie")
+        m = re.search(r"killed by signal 11: page fault at rip (0x[0-9a-f]+)",
+                      r.output)
+        assert m, explain(r)
+        rips.add(int(m.group(1), 16))
+    assert len(rips) == 2 and min(rips) >= 0x555500000000, rips
 
 
 def test_strace_shows_the_program_calls(run):

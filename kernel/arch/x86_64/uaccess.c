@@ -1,6 +1,7 @@
 /* Copies to and from application memory, byte by byte through one
  * faultable instruction pair each way: a fault at either resumes at the
- * fixup, which ends the copy with -EFAULT (see extable.c). */
+ * fixup, which ends the copy with -EFAULT (see extable.c). Also the one
+ * atomic read-modify-write of an application word (futex WAKE_OP). */
 #include <keel/errno.h>
 #include <keel/uaccess.h>
 
@@ -50,4 +51,34 @@ strncpy_from_user(char *dst, const char __user *src, size_t max)
 			return (long)i;
 	}
 	return -ENAMETOOLONG;
+}
+
+int
+user_cmpxchg_u32(uint32_t __user *uaddr, uint32_t *expected, uint32_t new)
+{
+	uint32_t seen = *expected;
+	int err = 0;
+	bool swapped = false;
+
+	if (!IS_ALIGNED((uint64_t)uaddr, sizeof(*uaddr)))
+		return -EINVAL;
+	if (!user_range_ok((uint64_t)uaddr, sizeof(*uaddr)))
+		return -EFAULT;
+	/* lock cmpxchg: ZF says whether it swapped; eax gets the old value. */
+	__asm__ __volatile__(
+		"1:\tlock cmpxchgl %[new], (%[addr])\n\t"
+		"sete %[swapped]\n"
+		"2:\n\t"
+		EXTABLE_ENTRY(1b, 3f)
+		".pushsection .text.fixup, \"ax\"\n"
+		"3:\tmovl %[efault], %[err]\n\t"
+		"jmp 2b\n\t"
+		".popsection"
+		: [err] "+r"(err), "+a"(seen), [swapped] "+q"(swapped)
+		: [addr] "r"(uaddr), [new] "r"(new), [efault] "i"(-EFAULT)
+		: "memory", "cc");
+	if (err)
+		return err;
+	*expected = seen;
+	return swapped ? 0 : -EAGAIN;
 }

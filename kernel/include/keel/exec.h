@@ -23,6 +23,15 @@ exec_thread_start(struct thread *t);
  * application and wakes exec_wait(). */
 void
 exec_thread_exiting(int code);
+/* True if a live application thread has Linux thread id @tid. Takes the
+ * application-threads lock; the answer may be stale once it is dropped. */
+bool
+exec_tid_alive(int tid);
+/* Ends the VM with the program's exit status (exit_group, or the last
+ * thread's exit). QEMU's isa-debug-exit passes 7 bits of it, so a status
+ * of 128 or more is also printed whole on the console first. */
+void
+exec_power_off(int status) __noreturn;
 /* Sleeps until the application's last thread has exited; returns its
  * exit status. */
 int

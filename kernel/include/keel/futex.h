@@ -21,4 +21,37 @@ int
 futex_requeue(uint64_t from, uint64_t to, int nwake, int nmove, bool check,
 	      uint32_t cmpval);
 
+/* The operation of a WAKE_OP, decoded: *uaddr2 = *uaddr2 OP arg, then the
+ * old value is compared with cmparg (as signed ints). Both enums are
+ * numbered as Linux encodes them in the op word. */
+enum futex_op_kind {
+	FUTEX_OP_KIND_SET,	/* arg */
+	FUTEX_OP_KIND_ADD,	/* old + arg */
+	FUTEX_OP_KIND_OR,	/* old | arg */
+	FUTEX_OP_KIND_ANDN,	/* old & ~arg */
+	FUTEX_OP_KIND_XOR,	/* old ^ arg */
+};
+enum futex_op_cmp {
+	FUTEX_OP_CMP_KIND_EQ,
+	FUTEX_OP_CMP_KIND_NE,
+	FUTEX_OP_CMP_KIND_LT,
+	FUTEX_OP_CMP_KIND_LE,
+	FUTEX_OP_CMP_KIND_GT,
+	FUTEX_OP_CMP_KIND_GE,
+};
+struct futex_op {
+	enum futex_op_kind kind;
+	enum futex_op_cmp cmp;
+	uint32_t arg;
+	int32_t cmparg;
+};
+
+/* Applies @op to *@uaddr2 atomically, wakes up to @nwake waiters on
+ * @uaddr1 and, if the comparison of the old value held, up to @nwake2 on
+ * @uaddr2; both buckets are locked throughout. Returns the number woken,
+ * -EINVAL (misaligned) or -EFAULT (*@uaddr2 not writable). */
+int
+futex_wake_op(uint64_t uaddr1, uint64_t uaddr2, int nwake, int nwake2,
+	      const struct futex_op *op);
+
 #endif

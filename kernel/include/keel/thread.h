@@ -29,6 +29,7 @@ struct thread {
 	uint64_t robust_list;		/* set_robust_list(), app pointer */
 	uint64_t sigmask;		/* blocked signals (rt_sigprocmask) */
 	uint64_t altstack_sp, altstack_size;	/* sigaltstack() */
+	struct list_node app_node;	/* among the application's live threads */
 	struct syscall_frame *syscall_frame;	/* in a system call: its frame */
 	uint64_t futex_addr;		/* waiting in futex(): the word */
 	uint32_t futex_bitset;		/* and which wake-ups match */

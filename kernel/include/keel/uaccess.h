@@ -28,5 +28,12 @@ copy_to_user(void __user *dst, const void *src, size_t len);
  * Returns its length, -EFAULT, or -ENAMETOOLONG if no NUL within @max. */
 long
 strncpy_from_user(char *dst, const char __user *src, size_t max);
+/* Atomically replaces the aligned word at @uaddr with @new if it holds
+ * *@expected. Returns 0 if it did, -EAGAIN (and the word's value in
+ * *@expected) if the word held something else, -EFAULT if it cannot be
+ * written, -EINVAL if it is not aligned. A first touch of a writable
+ * page is served like any fault. */
+int
+user_cmpxchg_u32(uint32_t __user *uaddr, uint32_t *expected, uint32_t new);
 
 #endif

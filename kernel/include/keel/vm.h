@@ -44,11 +44,19 @@ vm_brk_init(uint64_t start);
 uint64_t
 vm_brk(uint64_t want);
 
-/* mremap: shrinks, grows in place, or (with @may_move) moves one area to
- * a new range of @new_len, contents kept. Returns the address or a
- * negative errno. */
+/* mremap: shrinks, grows in place, or moves one area's range to a new
+ * range of @new_len, contents kept (pages move, nothing is copied).
+ * VM_REMAP_MAYMOVE lets it move when it cannot grow in place;
+ * VM_REMAP_FIXED moves it to exactly @new_addr, replacing what was there
+ * (-EINVAL if the ranges overlap); VM_REMAP_DONTUNMAP moves it but leaves
+ * the old range mapped and empty. Returns the address or a negative
+ * errno (-EFAULT if the old range is not within one area). */
+#define VM_REMAP_MAYMOVE	0x1
+#define VM_REMAP_FIXED		0x2
+#define VM_REMAP_DONTUNMAP	0x4
 long
-vm_remap(uint64_t addr, uint64_t old_len, uint64_t new_len, bool may_move);
+vm_remap(uint64_t addr, uint64_t old_len, uint64_t new_len, unsigned how,
+	 uint64_t new_addr);
 
 /* Writes the areas as /proc/self/maps lines into @buf; returns the
  * length (truncated to @size - 1). */
