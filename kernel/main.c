@@ -134,19 +134,27 @@ boot_run(void)
 	boot_run_program();
 }
 
-/* The file tree: a ramfs root with the initrd (the first boot module)
- * unpacked into it, then /dev, /proc, /sys and /tmp; standard input,
- * output and error on the console. */
+/* The file tree: the root (the initrd -- the first boot module -- or an
+ * ext2 disk), /dev, /proc, /sys and /tmp, the --mount data disks;
+ * standard input, output and error on the console. */
 static void
 boot_mount_root(void)
 {
-	if (vfs_init())
-		boot_fail("%s", "out of memory setting up the file tree");
-	if (boot_info.nmodules > 0)
-		vfs_unpack_cpio(phys_to_virt(boot_info.modules[0].base),
-				boot_info.modules[0].len);
+	const void *initrd = NULL;
+	size_t initrd_len = 0;
+
+	if (boot_info.nmodules > 0) {
+		initrd = phys_to_virt(boot_info.modules[0].base);
+		initrd_len = boot_info.modules[0].len;
+	}
+	if (vfs_mount_boot_root(cmdline.rootfs, initrd, initrd_len))
+		boot_fail("%s", "no root file system (see above)");
 	if (vfs_mount_pseudo() || fd_init_console())
-		boot_fail("%s", "cannot mount /dev, /proc, /sys and /tmp");
+		boot_fail("%s", "out of memory mounting /dev, /proc, /sys and /tmp");
+	for (int i = 0; i < cmdline.nmounts; i++)
+		if (vfs_mount_data(cmdline.mounts[i].dev, cmdline.mounts[i].dir))
+			boot_fail("cannot mount %s (see above)",
+				  cmdline.mounts[i].dev);
 }
 
 static __noreturn void

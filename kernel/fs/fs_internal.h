@@ -11,9 +11,21 @@
 #define PROC_SUPER_MAGIC	0x9fa0
 #define SYSFS_MAGIC		0x62656572
 
-/* A new vnode of no file system (pipes); file systems set ops and mnt. */
+/* A new vnode of no file system (pipes); file systems set ops and mnt.
+ * vnode_init sets up one allocated (zeroed) by a file system itself. */
 struct vnode *
 vnode_new(uint32_t mode);
+void
+vnode_init(struct vnode *v, uint32_t mode);
+
+/* An empty ramfs mounted as "/" (for the initrd). */
+int
+vfs_init_ramfs_root(void);
+
+struct blkdev;
+/* ext2 on @bd as a mount to attach (ext2_vfs.c); NULL with *err. */
+struct mount *
+ext2_vfs_mount(struct blkdev *bd, bool read_only, int *err);
 
 /* The root of the first mount, "/"; NULL before one exists. */
 struct vnode *

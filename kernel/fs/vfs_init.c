@@ -1,6 +1,6 @@
-/* The tree at boot: a ramfs as "/" (the initrd is unpacked into it), then
- * devfs on /dev with the standard links, proc on /proc, sysfs on /sys and
- * a tmpfs on /tmp; and the working directory. */
+/* The tree at boot: a ramfs as "/" when the initrd is the root; devfs on
+ * /dev with the standard links, proc on /proc, sysfs on /sys and a tmpfs
+ * on /tmp over whatever root; and the working directory. */
 #include <keel/cpio.h>
 #include <keel/errno.h>
 #include <keel/file.h>
@@ -31,12 +31,11 @@ vfs_set_cwd(struct vnode *dir)
 }
 
 int
-vfs_init(void)
+vfs_init_ramfs_root(void)
 {
 	struct mount *root = ramfs_new("rootfs", "rootfs", RAMFS_MAGIC);
 	int err;
 
-	flock_init();
 	if (!root)
 		return -ENOMEM;
 	vfs_tree_lock();
@@ -46,41 +45,38 @@ vfs_init(void)
 	return err;
 }
 
-/* @name in the root, made a directory if missing, with @m mounted on it. */
-static int
+/* @name in the root, made a directory if missing, with @m mounted on it.
+ * A root that cannot have the directory (read-only, full) goes without
+ * this mount: said on the console, not fatal. */
+static void
 mount_on(const char *name, struct mount *m)
 {
 	struct vnode *dir = vfs_dir_find(vfs_root(), name);
 	int err = 0;
 
-	if (!m)
-		return -ENOMEM;
 	if (!dir)
 		dir = vfs_create(vfs_root(), name, S_IFDIR | 0755, &err);
-	if (!dir)
-		return err;
-	return vfs_mount(m, dir);
+	if (dir)
+		err = vfs_mount(m, dir);
+	if (err)
+		printk("keel: /%s not mounted: error %d\n", name, err);
 }
 
 int
 vfs_mount_pseudo(void)
 {
-	struct mount *proc = NULL, *sys = NULL, *tmp;
-	int err;
+	struct mount *dev = devfs_mount(), *proc = NULL, *sys = NULL, *tmp;
+	int err = dev ? procfs_init(&proc, &sys) : -ENOMEM;
 
-	vfs_tree_lock();
-	err = mount_on("dev", devfs_mount());
-	if (!err)
-		err = procfs_init(&proc, &sys);
-	if (!err)
-		err = mount_on("proc", proc);
-	if (!err)
-		err = mount_on("sys", sys);
 	tmp = err ? NULL : ramfs_new("tmpfs", "tmpfs", TMPFS_MAGIC);
-	if (!err)
-		err = mount_on("tmp", tmp);
-	if (!err)
-		tmp->root->mode = S_IFDIR | 01777;
+	if (!tmp)
+		return err ? err : -ENOMEM;
+	tmp->root->mode = S_IFDIR | 01777;
+	vfs_tree_lock();
+	mount_on("dev", dev);
+	mount_on("proc", proc);
+	mount_on("sys", sys);
+	mount_on("tmp", tmp);
 	vfs_tree_unlock();
-	return err;
+	return 0;
 }

@@ -29,19 +29,25 @@ vfs_tree_unlock(void)
 	mutex_unlock(&tree_lock);
 }
 
-struct vnode *
-vnode_new(uint32_t mode)
+void
+vnode_init(struct vnode *v, uint32_t mode)
 {
-	struct vnode *v = kzalloc(sizeof(*v));
 	uint64_t now = clock_realtime_ns();
 
-	if (!v)
-		return NULL;
 	v->mode = mode;
 	v->nlink = S_ISDIR(mode) ? 2 : 1;
 	v->ino = __atomic_fetch_add(&next_ino, 1, __ATOMIC_RELAXED);
 	v->mtime_ns = v->ctime_ns = v->atime_ns = now;
 	list_init(&v->children);
+}
+
+struct vnode *
+vnode_new(uint32_t mode)
+{
+	struct vnode *v = kzalloc(sizeof(*v));
+
+	if (v)
+		vnode_init(v, mode);
 	return v;
 }
 

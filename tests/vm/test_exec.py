@@ -35,7 +35,7 @@ BUILDS = {
 KTAP_PROGRAMS = ["files", "futex", "ident_signal", "locks", "mem", "mounts",
                  "pipes", "sizes", "syscall_efault", "tgkill", "vdso_time"]
 # Programs checked by a test of their own below.
-OTHER_PROGRAMS = ["abort", "hello_args", "pthreads", "segv"]
+OTHER_PROGRAMS = ["abort", "appender", "hello_args", "pthreads", "segv"]
 
 
 def _program_sources():

@@ -19,6 +19,8 @@
 #define S_IFCHR		0020000
 #define S_IFREG		0100000
 #define S_IFLNK		0120000
+#define S_IFBLK		0060000
+#define S_IFSOCK	0140000
 #define S_ISDIR(m)	(((m) & S_IFMT) == S_IFDIR)
 #define S_ISREG(m)	(((m) & S_IFMT) == S_IFREG)
 #define S_ISLNK(m)	(((m) & S_IFMT) == S_IFLNK)
@@ -167,16 +169,20 @@ vfs_tree_lock(void);
 void
 vfs_tree_unlock(void);
 
-/* Boot: the root file system (a ramfs), then the initrd archive unpacked
- * into it, then the pseudo file systems mounted on /dev, /proc, /sys and
- * /tmp. Return 0 or a negative errno (a corrupt archive is reported and
- * the rest of the tree stays usable). */
+/* Boot: the root file system -- the initrd (@initrd, NULL if none)
+ * unpacked into a ramfs, or ext2 on a disk (see vfs_boot.c; @rootfs is
+ * --rootfs's value or NULL) -- then the pseudo file systems on /dev,
+ * /proc, /sys and /tmp, then each --mount=DEV:DIR. Return 0 or a negative
+ * errno, said on the console (a corrupt archive is reported and the rest
+ * of the tree stays usable). */
 int
-vfs_init(void);
+vfs_mount_boot_root(const char *rootfs, const void *initrd, size_t initrd_len);
 int
 vfs_unpack_cpio(const void *archive, size_t len);
 int
 vfs_mount_pseudo(void);
+int
+vfs_mount_data(const char *dev, const char *dir);
 
 struct vnode *
 vfs_root(void);
