@@ -56,14 +56,15 @@ def make_disk(path, label):
 
 
 def boot_blk(kernel, disk, machine, extra, device, dev_opts, readonly=False,
-             append="--test=blk"):
-    """Boots with `disk` as the one virtio-blk device (written through,
-    so the host sees what the guest wrote)."""
+             append="--test=blk", more_disks=()):
+    """Boots with `disk` as the first virtio-blk device (written through,
+    so the host sees what the guest wrote): QEMU options `extra`, the
+    disk, then the options of `more_disks`."""
     drive = f"file={disk},format=raw,if=none,id=d0"
     if readonly:
         drive += ",readonly=on"
     args = tuple(extra) + ("-drive", drive, "-device",
-                           f"{device},drive=d0{dev_opts}")
+                           f"{device},drive=d0{dev_opts}") + tuple(more_disks)
     b = qemu.Boot(machine=machine, kernel=kernel, append=append,
                   accel=ACCEL, extra=args)
     return qemu.run(b, BLK_TIMEOUT)
@@ -131,3 +132,28 @@ def test_blk_corrupt_gpt_is_reported_not_fatal(kernel, tmp_path):
         in r.output, explain(r)
     assert "vda1" not in r.output, explain(r)
     assert r.exit.kind == qemu.STATUS and r.status == 0, explain(r)
+
+
+@pytest.mark.parametrize("machine", ["microvm", "q35"])
+def test_blk_disks_named_in_discovery_order(kernel, tmp_path, machine):
+    """Two disks become vda and vdb in the order QEMU was given them; on
+    q35 a third without MSI-X (vectors=0) is reported and skipped."""
+    device = "virtio-blk-device" if machine == "microvm" else "virtio-blk-pci"
+    a, b, c = (tmp_path / f"{n}.img" for n in "abc")
+    make_disk(a, "dos")
+    make_disk(b, "gpt")
+    make_disk(c, "dos")
+    extra = ("-drive", f"file={b},format=raw,if=none,id=d1,snapshot=on",
+             "-device", f"{device},drive=d1")
+    if machine == "q35":
+        extra += ("-drive", f"file={c},format=raw,if=none,id=d2,"
+                  "snapshot=on", "-device", f"{device},drive=d2,vectors=0")
+    r = boot_blk(kernel, a, machine, (), device, "", append="",
+                 more_disks=extra)
+    assert r.exit.kind == qemu.STATUS and r.status == 0, explain(r)
+    for name in ("vda1", "vda2", "vdb1", "vdb2"):
+        assert f"keel: {name}: " in r.output, explain(r)
+    assert r.output.index("keel: vda:") < r.output.index("keel: vdb:")
+    if machine == "q35":
+        assert "no usable interrupt" in r.output, explain(r)
+        assert "keel: vdc:" not in r.output, explain(r)

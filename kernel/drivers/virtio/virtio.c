@@ -99,9 +99,9 @@ virtio_queue_size(struct virtio_dev *vdev, unsigned index, uint16_t want)
 {
 	uint16_t max = vdev->ops->queue_max(vdev, index);
 
-	/* Legacy devices fix the size; modern ones take any power of two up
-	 * to their maximum. */
-	if (vdev->legacy || max == 0)
+	/* Legacy PCI devices fix the size; the others take any power of
+	 * two up to their maximum. */
+	if (vdev->fixed_queue_size || max == 0)
 		return max;
 	while (want > max)
 		want /= 2;

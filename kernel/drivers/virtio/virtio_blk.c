@@ -268,9 +268,11 @@ vblk_probe(struct virtio_dev *vdev)
 	virtio_dev_ready(vdev);
 	if (blkdev_register(&vb->bd))
 		return -EEXIST;
-	printk("keel: %s: %s, %lu sectors%s%s\n", vb->bd.name, vdev->name,
+	printk("keel: %s: %s, %lu sectors%s%s%s%s\n", vb->bd.name, vdev->name,
 	       vb->bd.sectors, vb->bd.read_only ? ", read-only" : "",
-	       vb->bd.ops->flush ? ", write cache" : "");
+	       vb->bd.ops->flush ? ", write cache" : "",
+	       vb->vq->indirect ? ", indirect" : "",
+	       vb->vq->event_idx ? ", event-idx" : "");
 	partition_scan(&vb->bd);
 	return 0;
 }

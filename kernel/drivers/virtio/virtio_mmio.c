@@ -106,7 +106,6 @@ vmmio_queue_max(struct virtio_dev *vdev, unsigned index)
 
 	vmmio_write(vdev, VIRTIO_MMIO_QUEUE_SEL, index);
 	max = vmmio_read(vdev, VIRTIO_MMIO_QUEUE_NUM_MAX);
-	/* Legacy MMIO lets the driver pick the size too: keep rings small. */
 	return (uint16_t)MIN(max, VIRTQ_MAX_SIZE);
 }
 

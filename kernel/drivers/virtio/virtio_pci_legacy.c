@@ -126,6 +126,7 @@ virtio_pci_legacy_setup(struct virtio_pci *vp)
 		return -ENODEV;
 	vp->io_base = (uint16_t)bar->base;
 	vp->vdev.legacy = true;
+	vp->vdev.fixed_queue_size = true;
 	vp->vdev.ops = &virtio_pci_legacy_ops;
 	snprintf(vp->vdev.name, sizeof(vp->vdev.name),
 		 "virtio-pci-legacy %02x:%02x.%u",

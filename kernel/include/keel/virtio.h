@@ -39,7 +39,8 @@ struct virtio_dev {
 	const struct virtio_transport_ops *ops;
 	void *transport;		/* the transport's own state */
 	uint32_t device_id;		/* VIRTIO_ID_* */
-	bool legacy;			/* pre-1.0 interface: fixed queue sizes */
+	bool legacy;			/* pre-1.0 interface: no VERSION_1 */
+	bool fixed_queue_size;		/* legacy PCI: the device sets sizes */
 	uint64_t features;		/* negotiated */
 	struct virtq *vqs[VIRTIO_MAX_QUEUES];
 	int nvqs;
