@@ -36,6 +36,15 @@ TRANSPORTS = {
     "pc-modern": ("pc", (), "virtio-blk-pci", "", "dos"),
     "q35-modern": ("q35", (), "virtio-blk-pci", "", "gpt"),
     "pc-legacy": ("pc", (), "virtio-blk-pci", ",disable-modern=on", "dos"),
+    # Direct descriptor chains, interrupts without EVENT_IDX, and a ring
+    # so small that concurrent callers wait for room.
+    "pc-modern-direct": ("pc", (), "virtio-blk-pci",
+                         ",indirect_desc=off,event_idx=off", "gpt"),
+    "microvm-small-ring": ("microvm", (), "virtio-blk-device",
+                           ",indirect_desc=off,queue-size=16", "dos"),
+    "pc-legacy-small-ring": ("pc", (), "virtio-blk-pci",
+                             ",disable-modern=on,indirect_desc=off,"
+                             "queue-size=16", "gpt"),
 }
 
 
