@@ -38,7 +38,9 @@ pci_ecam_addr(unsigned bus, unsigned dev, unsigned fn, unsigned off)
 static uint32_t
 pci_port_addr(unsigned bus, unsigned dev, unsigned fn, unsigned off)
 {
-	return PCI_CONFIG_ENABLE | bus << 16 | dev << 11 | fn << 8 | (off & 0xfc);
+	return PCI_CONFIG_ENABLE | bus << PCI_CONFIG_BUS_SHIFT |
+	       dev << PCI_CONFIG_DEV_SHIFT | fn << PCI_CONFIG_FN_SHIFT |
+	       (off & PCI_CONFIG_REG_MASK);
 }
 
 static uint32_t
@@ -108,7 +110,7 @@ pci_write_config16(struct pci_dev *p, unsigned off, uint16_t v)
 	uint32_t d = pci_read_config32(p, off);
 
 	d = (d & ~(0xffffu << shift)) | (uint32_t)v << shift;
-	if ((off & ~3u) == PCI_COMMAND)
+	if ((off & ~3u) == PCI_COMMAND && shift == 0)
 		d &= 0xffffu;	/* status bits are write-1-to-clear */
 	pci_write_config32(p, off, d);
 }
@@ -165,7 +167,7 @@ pci_size_bar(struct pci_dev *p, int i)
 	b->is_io = lo & PCI_BAR_IO;
 	if (b->is_io) {
 		b->base = lo & PCI_BAR_IO_MASK;
-		b->size = (~(szlo & PCI_BAR_IO_MASK) + 1) & 0xffff;
+		b->size = (~(szlo & PCI_BAR_IO_MASK) + 1) & PCI_IO_SPACE_MASK;
 	} else {
 		uint64_t mask = (uint64_t)szhi << 32 | (szlo & PCI_BAR_MEM_MASK);
 
@@ -218,12 +220,12 @@ pci_add_function(unsigned bus, unsigned dev, unsigned fn, uint32_t id)
 	p->bus = bus;
 	p->dev = dev;
 	p->fn = fn;
-	p->vendor = id & 0xffff;
+	p->vendor = id & PCI_VENDOR_MASK;
 	p->device = id >> 16;
-	class = pci_read_config32(p, PCI_REVISION);
-	p->revision = class & 0xff;
-	p->subclass = (class >> 16) & 0xff;
-	p->class = class >> 24;
+	class = pci_read_config32(p, PCI_REVISION);	/* rev, if, sub, class */
+	p->revision = (uint8_t)class;
+	p->subclass = (uint8_t)(class >> 16);
+	p->class = (uint8_t)(class >> 24);
 	p->subsys_vendor = pci_read_config16(p, PCI_SUBSYS_VENDOR);
 	p->subsys_id = pci_read_config16(p, PCI_SUBSYS_ID);
 	if ((pci_read_config8(p, PCI_HEADER_TYPE) & PCI_HEADER_TYPE_MASK) ==
@@ -232,8 +234,18 @@ pci_add_function(unsigned bus, unsigned dev, unsigned fn, uint32_t id)
 	list_push_back(&pci.devices, &p->node);
 }
 
-/* Every bus number is probed: cheap (one read per absent device) and
- * needs no bridge walk for the flat buses QEMU builds. */
+/* How many functions to probe at bus/dev (whose function 0 exists). */
+static unsigned
+pci_function_count(unsigned bus, unsigned dev)
+{
+	uint32_t dword = pci_raw_read32(bus, dev, 0, PCI_HEADER_TYPE & ~3u);
+	uint8_t type = (uint8_t)(dword >> ((PCI_HEADER_TYPE & 3) * 8));
+
+	return type & PCI_HEADER_MULTIFN ? PCI_MAX_FN : 1;
+}
+
+/* Every bus number up to @last_bus is probed: cheap (one read per absent
+ * device) and needs no bridge walk for the flat buses QEMU builds. */
 static void
 pci_scan(unsigned last_bus)
 {
@@ -242,14 +254,12 @@ pci_scan(unsigned last_bus)
 			uint32_t id = pci_raw_read32(bus, dev, 0, PCI_VENDOR_ID);
 			unsigned nfn;
 
-			if ((id & 0xffff) == PCI_VENDOR_NONE)
+			if ((id & PCI_VENDOR_MASK) == PCI_VENDOR_NONE)
 				continue;
-			nfn = pci_raw_read32(bus, dev, 0, PCI_HEADER_TYPE & ~3u) >>
-			      ((PCI_HEADER_TYPE & 3) * 8) & PCI_HEADER_MULTIFN ?
-			      PCI_MAX_FN : 1;
+			nfn = pci_function_count(bus, dev);
 			for (unsigned fn = 0; fn < nfn; fn++) {
 				id = pci_raw_read32(bus, dev, fn, PCI_VENDOR_ID);
-				if ((id & 0xffff) != PCI_VENDOR_NONE)
+				if ((id & PCI_VENDOR_MASK) != PCI_VENDOR_NONE)
 					pci_add_function(bus, dev, fn, id);
 			}
 		}

@@ -7,6 +7,10 @@
 #define PCI_CONFIG_ADDRESS	0xcf8
 #define PCI_CONFIG_DATA		0xcfc
 #define PCI_CONFIG_ENABLE	(1u << 31)
+#define PCI_CONFIG_BUS_SHIFT	16
+#define PCI_CONFIG_DEV_SHIFT	11
+#define PCI_CONFIG_FN_SHIFT	8
+#define PCI_CONFIG_REG_MASK	0xfc	/* dword-aligned register */
 
 #define PCI_MAX_BUS		256
 #define PCI_MAX_DEV		32
@@ -31,6 +35,7 @@
 #define PCI_NUM_BARS		6
 
 #define PCI_VENDOR_NONE		0xffff
+#define PCI_VENDOR_MASK		0xffff
 #define PCI_HEADER_MULTIFN	0x80
 #define PCI_HEADER_TYPE_MASK	0x7f
 #define PCI_HEADER_NORMAL	0x00
@@ -43,6 +48,7 @@
 
 #define PCI_BAR_IO		(1u << 0)
 #define PCI_BAR_IO_MASK		(~0x3u)
+#define PCI_IO_SPACE_MASK	0xffff	/* x86 ports are 16 bits */
 #define PCI_BAR_MEM_TYPE_MASK	0x6
 #define PCI_BAR_MEM_TYPE_64	0x4
 #define PCI_BAR_MEM_MASK	(~0xfu)

@@ -4,6 +4,7 @@
  * bounded probe of microvm's fixed slots. Interrupts arrive edge
  * triggered on a GSI through the I/O APIC. */
 #include <keel/acpi.h>
+#include <keel/arch.h>
 #include <keel/cmdline.h>
 #include <keel/errno.h>
 #include <keel/heap.h>
@@ -49,7 +50,7 @@ vmmio_reset(struct virtio_dev *vdev)
 	vmmio_write(vdev, VIRTIO_MMIO_STATUS, 0);
 	for (int i = 0; i < VMMIO_RESET_POLLS &&
 	     vmmio_read(vdev, VIRTIO_MMIO_STATUS); i++)
-		__builtin_ia32_pause();
+		arch_cpu_relax();
 	if (to_vm(vdev)->version == VIRTIO_MMIO_VERSION_LEGACY)
 		vmmio_write(vdev, VIRTIO_MMIO_GUEST_PAGE_SIZE, PAGE_SIZE);
 }

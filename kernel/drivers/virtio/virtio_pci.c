@@ -2,6 +2,7 @@
  * device-configuration structures that vendor capabilities locate in
  * memory BARs (spec 4.1.4), MSI-X interrupts. Also the discovery of every
  * virtio PCI function, handing legacy-only ones to virtio_pci_legacy.c. */
+#include <keel/arch.h>
 #include <keel/errno.h>
 #include <keel/heap.h>
 #include <keel/irq.h>
@@ -27,7 +28,7 @@ vpci_reset(struct virtio_dev *vdev)
 
 	c->device_status = 0;
 	for (int i = 0; i < VIRTIO_RESET_POLLS && c->device_status; i++)
-		__builtin_ia32_pause();
+		arch_cpu_relax();
 }
 
 static uint8_t
