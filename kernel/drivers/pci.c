@@ -1,7 +1,9 @@
 /* PCI bus enumeration and configuration space. Config cycles go through
- * ECAM when ACPI's MCFG gives a window (q35), else through the port pair
- * 0xcf8/0xcfc (pc, both work on q35). BARs are sized at boot; memory BARs
- * are mapped with ioremap on demand. Firmware has assigned addresses. */
+ * ECAM when ACPI's MCFG gives a window (q35; each bus's megabyte mapped on
+ * first use), else through the port pair 0xcf8/0xcfc (pc). Bus 0 and the
+ * buses behind PCI-PCI bridges are scanned. BARs are sized when a driver
+ * first asks (sizing makes the hypervisor remap memory: slow) and memory
+ * BARs mapped with ioremap. Firmware has assigned the addresses. */
 #include <keel/acpi.h>
 #include <keel/arch.h>
 #include <keel/errno.h>
@@ -12,27 +14,38 @@
 #include <keel/spinlock.h>
 #include "pci_reg.h"
 
-/* Buses past the first few exist only behind bridges QEMU adds on
- * request; scanning (and mapping ECAM for) a few keeps boot fast. */
-#define PCI_SCAN_BUSES	4
+#define PCI_ECAM_BUS_SIZE	(PCI_MAX_DEV * PCI_MAX_FN * PCI_ECAM_FN_SIZE)
 
 static struct {
 	struct list_node devices;
 	struct spinlock port_lock;	/* 0xcf8/0xcfc is a pair */
-	volatile uint8_t *ecam;		/* bus start_bus's window, or NULL */
+	bool has_ecam;
+	uint64_t ecam_phys;		/* bus ecam_start's window */
 	uint8_t ecam_start, ecam_end;
+	/* Mapped bus windows. Filled during the (single-threaded) boot
+	 * scan; later lookups only read. */
+	volatile uint8_t *ecam_bus[PCI_MAX_BUS];
+	bool scanned[PCI_MAX_BUS];	/* bridge loops end here */
 } pci = {
 	.devices = LIST_INIT(pci.devices),
 	.port_lock = SPINLOCK_INIT_NAMED("pci_ports"),
 };
 
+/* The ECAM address of a register, or NULL to use the ports (no MCFG, a
+ * bus outside its range, or no room to map it). */
 static volatile uint8_t *
 pci_ecam_addr(unsigned bus, unsigned dev, unsigned fn, unsigned off)
 {
-	if (!pci.ecam || bus < pci.ecam_start || bus > pci.ecam_end)
+	if (!pci.has_ecam || bus < pci.ecam_start || bus > pci.ecam_end)
 		return NULL;
-	return pci.ecam + ((((bus - pci.ecam_start) * PCI_MAX_DEV + dev) *
-			    PCI_MAX_FN + fn) * PCI_ECAM_FN_SIZE) + off;
+	if (!pci.ecam_bus[bus])
+		pci.ecam_bus[bus] = ioremap(pci.ecam_phys + (uint64_t)(bus -
+					    pci.ecam_start) * PCI_ECAM_BUS_SIZE,
+					    PCI_ECAM_BUS_SIZE);
+	if (!pci.ecam_bus[bus])
+		return NULL;
+	return pci.ecam_bus[bus] + (dev * PCI_MAX_FN + fn) * PCI_ECAM_FN_SIZE +
+	       off;
 }
 
 static uint32_t
@@ -192,20 +205,33 @@ pci_size_bars(struct pci_dev *p)
 	pci_write_config16(p, PCI_COMMAND, cmd);
 }
 
+const struct pci_bar *
+pci_get_bar(struct pci_dev *p, int bar)
+{
+	if (bar < 0 || bar >= PCI_NUM_BARS)
+		return NULL;
+	if (!p->bars_sized) {
+		if ((pci_read_config8(p, PCI_HEADER_TYPE) &
+		     PCI_HEADER_TYPE_MASK) == PCI_HEADER_NORMAL)
+			pci_size_bars(p);
+		p->bars_sized = true;
+	}
+	return &p->bars[bar];
+}
+
 void *
 pci_map_bar(struct pci_dev *p, int bar)
 {
-	struct pci_bar *b;
+	struct pci_bar *b = (struct pci_bar *)pci_get_bar(p, bar);
 
-	if (bar < 0 || bar >= PCI_NUM_BARS)
-		return NULL;
-	b = &p->bars[bar];
-	if (b->is_io || !b->base || !b->size)
+	if (!b || b->is_io || !b->base || !b->size)
 		return NULL;
 	if (!b->mmio)
 		b->mmio = ioremap(b->base, b->size);
 	return b->mmio;
 }
+
+static void pci_scan_bus(unsigned bus);
 
 static void
 pci_add_function(unsigned bus, unsigned dev, unsigned fn, uint32_t id)
@@ -228,10 +254,10 @@ pci_add_function(unsigned bus, unsigned dev, unsigned fn, uint32_t id)
 	p->class = (uint8_t)(class >> 24);
 	p->subsys_vendor = pci_read_config16(p, PCI_SUBSYS_VENDOR);
 	p->subsys_id = pci_read_config16(p, PCI_SUBSYS_ID);
-	if ((pci_read_config8(p, PCI_HEADER_TYPE) & PCI_HEADER_TYPE_MASK) ==
-	    PCI_HEADER_NORMAL)
-		pci_size_bars(p);
 	list_push_back(&pci.devices, &p->node);
+	if ((pci_read_config8(p, PCI_HEADER_TYPE) & PCI_HEADER_TYPE_MASK) ==
+	    PCI_HEADER_BRIDGE)
+		pci_scan_bus(pci_read_config8(p, PCI_SECONDARY_BUS));
 }
 
 /* How many functions to probe at bus/dev (whose function 0 exists). */
@@ -244,24 +270,27 @@ pci_function_count(unsigned bus, unsigned dev)
 	return type & PCI_HEADER_MULTIFN ? PCI_MAX_FN : 1;
 }
 
-/* Every bus number up to @last_bus is probed: cheap (one read per absent
- * device) and needs no bridge walk for the flat buses QEMU builds. */
+/* Records every function on @bus, and (through pci_add_function) the
+ * buses behind its bridges. Each bus is scanned once, so a bridge
+ * misconfigured into a loop ends; recursion depth is bounded by the 256
+ * bus numbers. */
 static void
-pci_scan(unsigned last_bus)
+pci_scan_bus(unsigned bus)
 {
-	for (unsigned bus = 0; bus <= last_bus; bus++) {
-		for (unsigned dev = 0; dev < PCI_MAX_DEV; dev++) {
-			uint32_t id = pci_raw_read32(bus, dev, 0, PCI_VENDOR_ID);
-			unsigned nfn;
+	if (bus >= PCI_MAX_BUS || pci.scanned[bus])
+		return;
+	pci.scanned[bus] = true;
+	for (unsigned dev = 0; dev < PCI_MAX_DEV; dev++) {
+		uint32_t id = pci_raw_read32(bus, dev, 0, PCI_VENDOR_ID);
+		unsigned nfn;
 
-			if ((id & PCI_VENDOR_MASK) == PCI_VENDOR_NONE)
-				continue;
-			nfn = pci_function_count(bus, dev);
-			for (unsigned fn = 0; fn < nfn; fn++) {
-				id = pci_raw_read32(bus, dev, fn, PCI_VENDOR_ID);
-				if ((id & PCI_VENDOR_MASK) != PCI_VENDOR_NONE)
-					pci_add_function(bus, dev, fn, id);
-			}
+		if ((id & PCI_VENDOR_MASK) == PCI_VENDOR_NONE)
+			continue;
+		nfn = pci_function_count(bus, dev);
+		for (unsigned fn = 0; fn < nfn; fn++) {
+			id = pci_raw_read32(bus, dev, fn, PCI_VENDOR_ID);
+			if ((id & PCI_VENDOR_MASK) != PCI_VENDOR_NONE)
+				pci_add_function(bus, dev, fn, id);
 		}
 	}
 }
@@ -279,21 +308,16 @@ pci_init(void)
 {
 	uint64_t base;
 	uint8_t start, end;
-	unsigned last_bus;
 
 	if (acpi_mcfg_ecam(&base, &start, &end) == 0 && end >= start) {
-		end = MIN(end, start + PCI_SCAN_BUSES - 1);
-		pci.ecam = ioremap(base + (uint64_t)start * PCI_MAX_DEV *
-				   PCI_MAX_FN * PCI_ECAM_FN_SIZE,
-				   (size_t)(end - start + 1) * PCI_MAX_DEV *
-				   PCI_MAX_FN * PCI_ECAM_FN_SIZE);
+		pci.has_ecam = true;
+		pci.ecam_phys = base + (uint64_t)start * PCI_ECAM_BUS_SIZE;
 		pci.ecam_start = start;
 		pci.ecam_end = end;
 	}
-	if (!pci.ecam && !pci_ports_present())
+	if (!pci.has_ecam && !pci_ports_present())
 		return -ENODEV;
-	last_bus = pci.ecam ? pci.ecam_end : PCI_SCAN_BUSES - 1;
-	pci_scan(last_bus);
+	pci_scan_bus(pci.has_ecam ? pci.ecam_start : 0);
 	return 0;
 }
 

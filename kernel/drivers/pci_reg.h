@@ -39,6 +39,8 @@
 #define PCI_HEADER_MULTIFN	0x80
 #define PCI_HEADER_TYPE_MASK	0x7f
 #define PCI_HEADER_NORMAL	0x00
+#define PCI_HEADER_BRIDGE	0x01	/* PCI-to-PCI bridge */
+#define PCI_SECONDARY_BUS	0x19	/* bridge header: the bus behind it */
 
 #define PCI_CMD_IO		(1u << 0)
 #define PCI_CMD_MEMORY		(1u << 1)

@@ -175,7 +175,7 @@ vpci_cap_window(struct pci_dev *pdev, int cap)
 	uint32_t len = pci_read_config32(pdev, cap + VIRTIO_PCI_CAP_LENGTH);
 	uint8_t *base = pci_map_bar(pdev, bar);
 
-	if (!base || (uint64_t)off + len > pdev->bars[bar].size)
+	if (!base || (uint64_t)off + len > pci_get_bar(pdev, bar)->size)
 		return NULL;
 	return base + off;
 }

@@ -120,7 +120,7 @@ static const struct virtio_transport_ops virtio_pci_legacy_ops = {
 int
 virtio_pci_legacy_setup(struct virtio_pci *vp)
 {
-	struct pci_bar *bar = &vp->pdev->bars[0];
+	const struct pci_bar *bar = pci_get_bar(vp->pdev, 0);
 
 	if (!bar->is_io || !bar->base)
 		return -ENODEV;

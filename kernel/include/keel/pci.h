@@ -19,7 +19,8 @@ struct pci_dev {
 	uint16_t vendor, device;
 	uint16_t subsys_vendor, subsys_id;
 	uint8_t class, subclass, revision;
-	struct pci_bar bars[6];
+	struct pci_bar bars[6];	/* valid once bars_sized */
+	bool bars_sized;
 	int msix_cap;		/* config offset of MSI-X, 0 if none */
 	uint16_t msix_size;	/* table entries */
 	volatile uint8_t *msix_table;
@@ -49,6 +50,11 @@ pci_find_cap(struct pci_dev *pdev, uint8_t id, int from);
 /* Enables decoding of the function's BARs and bus mastering (DMA). */
 void
 pci_enable_device(struct pci_dev *pdev);
+
+/* BAR @bar (0-5), sized on first use, or NULL for a bad index. Its
+ * base is 0 when the function does not implement it. */
+const struct pci_bar *
+pci_get_bar(struct pci_dev *pdev, int bar);
 
 /* Memory BAR @bar mapped uncached (kept for later calls), or NULL when
  * it is absent or an I/O BAR. */
