@@ -1,7 +1,9 @@
-/* The partition table parser: an MBR's four primary entries, or -- when
- * the MBR is GPT's protective one -- the GPT header (CRC-checked) and its
- * entry array (CRC-checked as it is read). Pure: reads sectors through a
- * callback and never trusts a field before bounding it. */
+/* The partition table parser: an MBR's four primary entries and the
+ * logical partitions of its extended one (numbered from 5, as Linux
+ * does), or -- when the MBR is GPT's protective one -- the GPT header
+ * (CRC-checked) and its entry array (CRC-checked as it is read). Pure:
+ * reads sectors through a callback, never trusts a field before bounding
+ * it, and follows the extended chain a bounded number of links. */
 #include <keel/crc32.h>
 #include <keel/errno.h>
 #include <keel/partition.h>
@@ -9,6 +11,8 @@
 #include "partition_fmt.h"
 
 #define SECTOR_SIZE	512
+#define MBR_FIRST_LOGICAL	5	/* number of the first logical partition */
+#define MBR_MAX_LOGICAL		60	/* links followed in an extended chain */
 
 static int
 why_set(char *why, const char *msg, int err)
@@ -54,32 +58,104 @@ mbr_is_protective(const uint8_t *sector)
 	return false;
 }
 
-/* Primary partitions, numbered by slot; extended containers are skipped
- * (logical partitions are not read). */
+struct mbr_parse {
+	partition_read_fn read;
+	void *ctx;
+	uint64_t disk_sectors;
+	struct partition *out;
+	int max, n;
+	char *why;
+};
+
+/* Checks an entry of a (primary or extended boot record) table. */
 static int
-mbr_parse(const uint8_t *sector, uint64_t disk_sectors, struct partition *out,
-	  int max, char *why)
+mbr_check_entry(const struct mbr_entry *e, char *why)
 {
-	struct mbr_entry e;
-	int n = 0;
+	if (e->status != MBR_STATUS_ACTIVE && e->status != MBR_STATUS_INACTIVE)
+		return why_set(why, "MBR entry with a bad status byte", -EINVAL);
+	return 0;
+}
+
+static void
+mbr_add(struct mbr_parse *mp, int number, uint64_t start, uint32_t sectors)
+{
+	if (mp->n < mp->max)
+		mp->out[mp->n++] = (struct partition){ number, start, sectors };
+}
+
+/* The logical partitions: a chain of extended boot records inside the
+ * extended partition [@ext_start, @ext_end), each holding one partition
+ * (relative to itself) and a link to the next (relative to @ext_start). */
+static int
+mbr_parse_extended(struct mbr_parse *mp, uint64_t ext_start, uint64_t ext_end)
+{
+	uint8_t sector[SECTOR_SIZE];
+	uint64_t ebr = ext_start;
+	struct mbr_entry part, link;
+
+	for (int i = 0; i < MBR_MAX_LOGICAL; i++) {
+		if (mp->read(mp->ctx, ebr, sector, 1))
+			return why_set(mp->why, "cannot read an extended "
+				       "boot record", -EIO);
+		if (le16_at(sector + MBR_SIGNATURE_OFFSET) != MBR_SIGNATURE)
+			return why_set(mp->why, "extended boot record without "
+				       "its signature", -EINVAL);
+		mbr_entry_at(sector, 0, &part);
+		mbr_entry_at(sector, 1, &link);
+		if (mbr_check_entry(&part, mp->why) ||
+		    mbr_check_entry(&link, mp->why))
+			return -EINVAL;
+		if (part.type != MBR_TYPE_EMPTY && part.sectors != 0) {
+			if (part.lba_first == 0 ||
+			    ebr + part.lba_first + part.sectors > ext_end)
+				return why_set(mp->why, "logical partition "
+					       "outside its extended one",
+					       -EINVAL);
+			mbr_add(mp, MBR_FIRST_LOGICAL + i, ebr + part.lba_first,
+				part.sectors);
+		}
+		if (!mbr_is_extended(link.type) || link.lba_first == 0)
+			return 0;
+		/* Links only go forward, so the chain cannot loop. */
+		if (ext_start + link.lba_first <= ebr ||
+		    ext_start + link.lba_first >= ext_end)
+			return why_set(mp->why, "extended boot record link "
+				       "out of order", -EINVAL);
+		ebr = ext_start + link.lba_first;
+	}
+	return why_set(mp->why, "too many logical partitions", -EINVAL);
+}
+
+/* Primary partitions numbered by slot, then the logical ones of the
+ * first extended partition. */
+static int
+mbr_parse(struct mbr_parse *mp, const uint8_t *sector)
+{
+	struct mbr_entry e, ext = { 0 };
+	int err;
 
 	for (int i = 0; i < MBR_NUM_ENTRIES; i++) {
 		mbr_entry_at(sector, i, &e);
-		if (e.status != MBR_STATUS_ACTIVE && e.status != MBR_STATUS_INACTIVE)
-			return why_set(why, "MBR entry with a bad status byte",
-				       -EINVAL);
-		if (e.type == MBR_TYPE_EMPTY || e.sectors == 0 ||
-		    mbr_is_extended(e.type))
+		if (mbr_check_entry(&e, mp->why))
+			return -EINVAL;
+		if (e.type == MBR_TYPE_EMPTY || e.sectors == 0)
 			continue;
 		if (e.lba_first == 0 ||
-		    (uint64_t)e.lba_first + e.sectors > disk_sectors)
-			return why_set(why, "MBR partition outside the disk",
+		    (uint64_t)e.lba_first + e.sectors > mp->disk_sectors)
+			return why_set(mp->why, "MBR partition outside the disk",
 				       -EINVAL);
-		if (n < max)
-			out[n++] = (struct partition){ i + 1, e.lba_first,
-						       e.sectors };
+		if (!mbr_is_extended(e.type))
+			mbr_add(mp, i + 1, e.lba_first, e.sectors);
+		else if (ext.sectors == 0)
+			ext = e;
 	}
-	return n;
+	if (ext.sectors) {
+		err = mbr_parse_extended(mp, ext.lba_first,
+					 (uint64_t)ext.lba_first + ext.sectors);
+		if (err)
+			return err;
+	}
+	return mp->n;
 }
 
 /* Checks the header's own fields; @hdr is the whole header sector. */
@@ -173,8 +249,12 @@ partition_parse(partition_read_fn read, void *ctx, uint64_t disk_sectors,
 		return why_set(why, "cannot read sector 0", -EIO);
 	if (le16_at(sector + MBR_SIGNATURE_OFFSET) != MBR_SIGNATURE)
 		return 0;	/* no table: a bare file system, or empty */
-	if (!mbr_is_protective(sector))
-		return mbr_parse(sector, disk_sectors, out, max, why);
+	if (!mbr_is_protective(sector)) {
+		struct mbr_parse mp = { read, ctx, disk_sectors, out, max, 0,
+					why };
+
+		return mbr_parse(&mp, sector);
+	}
 	if (disk_sectors <= GPT_HEADER_LBA ||
 	    read(ctx, GPT_HEADER_LBA, sector, 1))
 		return why_set(why, "cannot read the GPT header", -EIO);

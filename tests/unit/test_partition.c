@@ -70,6 +70,9 @@ parse(struct disk *d, struct partition *parts, char *why)
 			       why);
 }
 
+static void expect_failure(struct disk *d, int err, const char *needle);
+static void expect_count(struct disk *d, int n);
+
 #define MBR_SCRIPT "label: dos\nstart=2048, size=2048, type=83\n" \
 		   "start=4096, size=4096, type=83\n"
 #define GPT_SCRIPT "label: gpt\nstart=2048, size=2048\nstart=4096, " \
@@ -91,16 +94,61 @@ TEST(mbr_primary_partitions)
 	free(d.data);
 }
 
-TEST(mbr_extended_container_is_skipped)
+#define EXT_SCRIPT "label: dos\nstart=2048, size=2048\n" \
+		   "start=4096, size=8192, type=5\n" \
+		   "start=6144, size=2048\nstart=10240, size=1024\n"
+#define EXT_START	4096
+
+/* sfdisk puts each logical partition's boot record just before it. */
+TEST(mbr_logical_partitions)
 {
-	struct disk d = make_disk("label: dos\nstart=2048, size=2048\n"
-				  "start=4096, size=8192, type=5\n"
-				  "start=6144, size=2048\n");
+	struct disk d = make_disk(EXT_SCRIPT);
 	struct partition p[PARTITION_MAX];
 	char why[PARTITION_WHY_LEN];
 
-	CHECK_EQ(parse(&d, p, why), 1);
+	CHECK_EQ(parse(&d, p, why), 3);
 	CHECK_EQ(p[0].number, 1);
+	CHECK_EQ(p[1].number, 5);
+	CHECK_EQ(p[1].start, 6144);
+	CHECK_EQ(p[1].sectors, 2048);
+	CHECK_EQ(p[2].number, 6);
+	CHECK_EQ(p[2].start, 10240);
+	CHECK_EQ(p[2].sectors, 1024);
+	free(d.data);
+}
+
+TEST(mbr_extended_chain_pointing_back_is_refused)
+{
+	struct disk d = make_disk(EXT_SCRIPT);
+	struct mbr_entry link;
+	uint8_t *second = NULL;
+
+	/* Find the second boot record (the first one's link) and point its
+	 * link back at the first: a loop. */
+	memcpy(&link, d.data + EXT_START * SECTOR + MBR_ENTRIES_OFFSET +
+	       sizeof(link), sizeof(link));
+	CHECK(link.lba_first != 0);
+	second = d.data + (EXT_START + link.lba_first) * SECTOR;
+	link.lba_first = 0;
+	link.type = MBR_TYPE_EXTENDED_CHS;
+	link.sectors = 100;
+	memcpy(second + MBR_ENTRIES_OFFSET + sizeof(link), &link,
+	       sizeof(link));
+	/* lba_first 0 ends the chain: the second partition still counts. */
+	expect_count(&d, 3);
+	link.lba_first = 1;	/* behind the second record: refused */
+	memcpy(second + MBR_ENTRIES_OFFSET + sizeof(link), &link,
+	       sizeof(link));
+	expect_failure(&d, -EINVAL, "out of order");
+	free(d.data);
+}
+
+TEST(mbr_extended_record_without_signature)
+{
+	struct disk d = make_disk(EXT_SCRIPT);
+
+	d.data[EXT_START * SECTOR + MBR_SIGNATURE_OFFSET] = 0;
+	expect_failure(&d, -EINVAL, "signature");
 	free(d.data);
 }
 
@@ -142,6 +190,16 @@ expect_failure(struct disk *d, int err, const char *needle)
 	CHECK(strstr(why, needle) != NULL);
 	if (!strstr(why, needle))
 		fprintf(stderr, "    # reason was: %s\n", why);
+}
+
+/* Expects the parse of @d to succeed with @n partitions. */
+static void
+expect_count(struct disk *d, int n)
+{
+	struct partition p[PARTITION_MAX];
+	char why[PARTITION_WHY_LEN];
+
+	CHECK_EQ(parse(d, p, why), n);
 }
 
 TEST(gpt_header_crc_mismatch)
@@ -250,6 +308,34 @@ TEST(gpt_random_corruption_never_crashes)
 		memcpy(d.data, orig, 34 * SECTOR);
 		for (int k = 0; k < 4; k++)
 			d.data[rand() % (34 * SECTOR)] = (uint8_t)rand();
+		n = parse(&d, p, why);
+		for (int i = 0; i < n; i++)
+			CHECK(p[i].start + p[i].sectors <= d.sectors);
+	}
+	free(orig);
+	free(d.data);
+}
+
+/* Random corruption of the MBR and the extended chain's records. */
+TEST(mbr_random_corruption_never_crashes)
+{
+	struct disk d = make_disk(EXT_SCRIPT);
+	uint8_t *orig = malloc((size_t)DISK_SECTORS * SECTOR);
+	static const uint64_t records[] = { 0, EXT_START, 10238 };
+	struct partition p[PARTITION_MAX];
+	char why[PARTITION_WHY_LEN];
+
+	memcpy(orig, d.data, (size_t)DISK_SECTORS * SECTOR);
+	srand(2);
+	for (int round = 0; round < 3000; round++) {
+		uint64_t lba = records[rand() % 3];
+		int n;
+
+		memcpy(d.data, orig, (size_t)DISK_SECTORS * SECTOR);
+		for (int k = 0; k < 3; k++)
+			d.data[lba * SECTOR + MBR_ENTRIES_OFFSET +
+			       rand() % (SECTOR - MBR_ENTRIES_OFFSET)] =
+				(uint8_t)rand();
 		n = parse(&d, p, why);
 		for (int i = 0; i < n; i++)
 			CHECK(p[i].start + p[i].sectors <= d.sectors);

@@ -35,6 +35,8 @@ TRANSPORTS = {
                         "virtio-blk-device", "", "gpt"),
     "pc-modern": ("pc", (), "virtio-blk-pci", "", "dos"),
     "q35-modern": ("q35", (), "virtio-blk-pci", "", "gpt"),
+    "q35-behind-bridge": ("q35", ("-device", "pci-bridge,id=br1,chassis_nr=1"),
+                          "virtio-blk-pci", ",bus=br1,addr=3", "dos"),
     "pc-legacy": ("pc", (), "virtio-blk-pci", ",disable-modern=on", "dos"),
     # Direct descriptor chains, interrupts without EVENT_IDX, and a ring
     # so small that concurrent callers wait for room.
