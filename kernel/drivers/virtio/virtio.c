@@ -31,6 +31,12 @@ virtio_find_driver(uint32_t device_id)
 	return NULL;
 }
 
+bool
+virtio_driver_exists(uint32_t device_id)
+{
+	return virtio_find_driver(device_id) != NULL;
+}
+
 static void
 virtio_add_status(struct virtio_dev *vdev, uint8_t bits)
 {

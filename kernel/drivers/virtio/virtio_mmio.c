@@ -196,6 +196,10 @@ vmmio_probe_one(uint64_t base, uint32_t gsi, bool report_absent)
 		iounmap((void *)regs, MICROVM_MMIO_SLOT_SIZE);
 		return false;
 	}
+	if (!virtio_driver_exists(id)) {
+		iounmap((void *)regs, MICROVM_MMIO_SLOT_SIZE);
+		return true;	/* a device, but not one Keel drives */
+	}
 	vm = kzalloc(sizeof(*vm));
 	if (!vm)
 		return false;

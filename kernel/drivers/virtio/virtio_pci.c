@@ -228,7 +228,7 @@ vpci_probe_one(struct pci_dev *pdev, void *arg)
 	struct virtio_pci *vp;
 
 	(void)arg;
-	if (!type)
+	if (!type || !virtio_driver_exists(type))
 		return;
 	vp = kzalloc(sizeof(*vp));
 	if (!vp)

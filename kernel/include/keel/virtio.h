@@ -68,6 +68,11 @@ virtio_dev_probe(struct virtio_dev *vdev);
 uint16_t
 virtio_queue_size(struct virtio_dev *vdev, unsigned index, uint16_t want);
 
+/* Whether Keel drives devices of type @device_id: transports leave the
+ * others untouched. */
+bool
+virtio_driver_exists(uint32_t device_id);
+
 /* Sets DRIVER_OK: the device may now be used. */
 void
 virtio_dev_ready(struct virtio_dev *vdev);
