@@ -38,6 +38,8 @@ struct vblk_req {
 	struct virtio_blk_req_hdr hdr;	/* read by the device */
 	uint8_t status;			/* written by the device */
 	bool done;			/* under wq.lock */
+	bool abandoned;			/* timed out: the device may still
+					 * write it, so it is never freed */
 	struct waitq wq;		/* its caller sleeps here */
 	struct virtq_seg segs[];
 };
@@ -62,8 +64,9 @@ vblk_complete(struct virtq *vq)
 }
 
 /* Cuts @bytes at @buf into physically contiguous segments, at most
- * @max of at most @seg_bytes each; returns how many bytes they cover
- * (a multiple of the sector size) or 0 if @buf is not mapped. */
+ * max_segs of at most seg_bytes each; returns how many bytes they cover
+ * (a multiple of the sector size), or 0 if @buf is not mapped (or, with a
+ * device taking one segment per request, a sector straddles pages). */
 static uint32_t
 vblk_map(const struct vblk *vb, uintptr_t buf, uint32_t bytes,
 	 struct virtq_seg *segs, unsigned *nsegs, bool device_writes)
@@ -138,7 +141,7 @@ vblk_run(struct vblk *vb, struct vblk_req *req, unsigned ndata)
 		err = waitq_wait_locked(&req->wq, deadline);
 	waitq_unlock(&req->wq, flags);
 	if (err) {
-		/* The device still owns the request: leak it. */
+		req->abandoned = true;
 		printk("keel: %s: request timed out\n", vb->bd.name);
 		return -EIO;
 	}
@@ -178,7 +181,7 @@ vblk_transfer(struct blkdev *bd, uint32_t type, uint64_t lba, uintptr_t buf,
 		done = vblk_map(vb, buf, (uint32_t)MIN(bytes, UINT32_MAX / 2),
 				req->segs + 1, &nsegs, type == VIRTIO_BLK_T_IN);
 		err = done ? vblk_run(vb, req, nsegs) : -EFAULT;
-		if (err != -EIO || req->done)
+		if (!req->abandoned)
 			kfree(req);
 		bytes -= done;
 		buf += done;
@@ -209,7 +212,7 @@ vblk_flush(struct blkdev *bd)
 	if (!req)
 		return -ENOMEM;
 	err = vblk_run(vb, req, 0);
-	if (err != -EIO || req->done)
+	if (!req->abandoned)
 		kfree(req);
 	return err;
 }
