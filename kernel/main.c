@@ -1,6 +1,7 @@
 /* Keel's boot sequence, in order, one step per line: from the first C
  * instruction (both boot paths land in boot_main) to the boot report, then
  * self-tests or the application. Each step is timed for --verbose. */
+#include <keel/acpi.h>
 #include <keel/apic.h>
 #include <keel/arch.h>
 #include <keel/boot.h>
@@ -13,6 +14,8 @@
 #include <keel/vfs.h>
 #include <keel/exec.h>
 #include <keel/fpu.h>
+#include <keel/ioapic.h>
+#include <keel/pci.h>
 #include <keel/ktest.h>
 #include <keel/mm.h>
 #include <keel/percpu.h>
@@ -25,6 +28,7 @@
 #include <keel/vdso.h>
 #include <keel/serial.h>
 #include <keel/syscall.h>
+#include <keel/virtio.h>
 
 #define BOOT_MAX_PHASES		16
 
@@ -157,6 +161,22 @@ boot_mount_root(void)
 				  cmdline.mounts[i].dev);
 }
 
+/* Interrupt routing, buses and the virtio devices on them (disks become
+ * block devices with their partitions). Needs threads: probing a disk
+ * sleeps on its first requests. microvm has no PCI: its virtio-mmio slots
+ * are probed when the command line does not list them. */
+static void
+boot_devices(void)
+{
+	bool has_pci;
+
+	acpi_init(boot_info.rsdp_phys);	/* -ENODEV: microvm with acpi=off */
+	if (ioapic_init())
+		printk("keel: no I/O APIC: no device interrupts\n");
+	has_pci = pci_init() == 0;
+	virtio_init(cmdline.virtio_mmio, cmdline.nvirtio_mmio, !has_pci);
+}
+
 static __noreturn void
 kmain(uint32_t protocol, uint64_t info_phys)
 {
@@ -185,6 +205,8 @@ kmain(uint32_t protocol, uint64_t info_phys)
 	boot_phase("apic");
 	sched_init();
 	boot_phase("sched");
+	boot_devices();
+	boot_phase("devices");
 	syscall_init(cmdline.strace);
 	vdso_init();
 	/* Only programs (and the self-tests that play one) need the tree. */

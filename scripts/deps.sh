@@ -9,6 +9,7 @@ PACKAGES=(
 	qemu-system-x86 qemu-utils   # boot and image formats
 	grub-pc-bin grub-common      # GRUB2 i386-pc for the multiboot2 disk
 	e2fsprogs                    # mke2fs -d, e2fsck
+	fdisk                        # sfdisk: partition tables for tests
 	python3 python3-pytest python3-yaml
 	musl-tools                   # apps built with musl-gcc
 	cpio                         # initrd archives, cpio unit tests

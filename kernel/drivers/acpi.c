@@ -681,3 +681,23 @@ acpi_madt_cpus(uint32_t *apic_ids, int max)
 		n = madt_add_cpu(apic_ids, max, n, x->x2apic_id, x->flags);
 	return n;
 }
+
+int
+acpi_mcfg_ecam(uint64_t *base_phys, uint8_t *start_bus, uint8_t *end_bus)
+{
+	const struct acpi_mcfg *m = (const void *)acpi_find_table("MCFG", 0);
+	size_t n;
+
+	if (!m || m->hdr.length < sizeof(*m))
+		return -ENODEV;
+	n = (m->hdr.length - sizeof(*m)) / sizeof(m->alloc[0]);
+	for (size_t i = 0; i < n; i++) {
+		if (m->alloc[i].segment != 0)
+			continue;
+		*base_phys = m->alloc[i].base_address;
+		*start_bus = m->alloc[i].start_bus;
+		*end_bus = m->alloc[i].end_bus;
+		return 0;
+	}
+	return -ENODEV;
+}

@@ -5,6 +5,7 @@
  * Data disks go where --mount=DEV:DIR says. */
 #include <keel/blkdev.h>
 #include <keel/errno.h>
+#include <keel/file.h>
 #include <keel/heap.h>
 #include <keel/printk.h>
 #include <keel/string.h>

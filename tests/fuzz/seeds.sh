@@ -1,8 +1,9 @@
 #!/bin/sh
 # Seeds the fuzz corpora in $1 from real tools: the host's /usr/bin/true and
-# a static musl program for ELF, GNU cpio archives (newc and crc) for cpio.
+# a static musl program for ELF, GNU cpio archives (newc and crc) for cpio,
+# sfdisk-made 64 KiB disks (MBR with logical partitions, GPT) for partition.
 set -eu
-mkdir -p "$1/corpus_elf" "$1/corpus_cpio"
+mkdir -p "$1/corpus_elf" "$1/corpus_cpio" "$1/corpus_partition"
 out=$(cd "$1" && pwd)
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
@@ -20,3 +21,20 @@ for fmt in newc crc; do
 	(cd "$tmp/root" && find . | LC_ALL=C sort |
 		cpio -o -H $fmt --quiet > "$out/corpus_cpio/$fmt")
 done
+if command -v sfdisk >/dev/null 2>&1; then
+	for label in dos gpt; do
+		truncate -s 64K "$tmp/$label.img"
+		if [ $label = dos ]; then
+			layout='start=1, size=20
+start=24, size=60, type=5
+start=26, size=10
+start=40, size=10'
+		else
+			layout='start=40, size=20
+start=60, size=20'
+		fi
+		printf 'label: %s\n%s\n' $label "$layout" |
+			sfdisk -q "$tmp/$label.img" >/dev/null 2>&1 &&
+			cp "$tmp/$label.img" "$out/corpus_partition/$label"
+	done
+fi

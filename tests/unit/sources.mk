@@ -22,3 +22,8 @@ UNIT_TESTS += test_elf
 UNIT_SRCS_test_elf := kernel/exec/elf_parse.c
 UNIT_TESTS += test_cpio
 UNIT_SRCS_test_cpio := kernel/exec/cpio.c
+UNIT_TESTS += test_partition
+UNIT_SRCS_test_partition := kernel/drivers/partition.c kernel/lib/crc32.c
+UNIT_TESTS += test_virtqueue
+UNIT_SRCS_test_virtqueue := kernel/drivers/virtio/virtqueue.c \
+	kernel/mm/heap.c kernel/mm/pmm.c

@@ -19,6 +19,7 @@
 #define APIC_MMIO_SIZE		0x1000
 
 /* Register offsets (xAPIC MMIO); x2APIC MSR = 0x800 + offset / 16. */
+#define APIC_ID			0x020
 #define APIC_TPR		0x080
 #define APIC_EOI		0x0b0
 #define APIC_SVR		0x0f0
@@ -28,6 +29,7 @@
 #define APIC_TIMER_DIVIDE	0x3e0
 #define X2APIC_MSR_BASE		0x800
 
+#define XAPIC_ID_SHIFT		24	/* xAPIC: the id is the top byte */
 #define SVR_ENABLE		(1u << 8)
 #define LVT_MASKED		(1u << 16)
 #define LVT_TIMER_ONESHOT	(0u << 17)
@@ -213,6 +215,14 @@ apic_timer_cancel(void)
 		wrmsr(MSR_TSC_DEADLINE, 0);
 	else
 		apic_write(APIC_TIMER_INIT, 0);
+}
+
+uint32_t
+apic_current_id(void)
+{
+	uint32_t id = apic_read(APIC_ID);
+
+	return apic.x2apic ? id : id >> XAPIC_ID_SHIFT;
 }
 
 bool

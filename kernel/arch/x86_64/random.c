@@ -1,11 +1,17 @@
 /* Early random numbers: RDRAND when CPUID says so (retried a bounded number
- * of times, as Intel advises), else the TSC stirred through a mixer. */
+ * of times, as Intel advises), else the TSC stirred through a mixer; both
+ * folded with a small pool that device entropy (virtio-rng) stirs. */
 #include <keel/arch.h>
 #include <keel/random.h>
 #include "cpu.h"
 
 #define CPUID1_ECX_RDRAND	(1u << 30)
 #define RDRAND_RETRIES		10
+#define POOL_WORDS		4
+
+/* Updated racily on purpose: a lost update only loses some mixing. */
+static uint64_t entropy_pool[POOL_WORDS];
+static unsigned entropy_next;
 
 static __attribute__((no_stack_protector)) bool
 rdrand64(uint64_t *out)
@@ -38,7 +44,21 @@ random_early_u64(void)
 {
 	uint64_t v;
 
+	uint64_t pool = entropy_pool[entropy_next++ % POOL_WORDS];
+
 	if (rdrand64(&v))
-		return v;
-	return mix64(arch_read_tsc() ^ mix64(arch_read_tsc()));
+		return v ^ mix64(pool);
+	return mix64(arch_read_tsc() ^ mix64(arch_read_tsc()) ^ pool);
+}
+
+void
+random_add_entropy(const void *buf, size_t len)
+{
+	const uint8_t *p = buf;
+
+	for (size_t i = 0; i < len; i++) {
+		uint64_t *w = &entropy_pool[i % POOL_WORDS];
+
+		*w = mix64(*w ^ ((uint64_t)p[i] << (8 * (i % 8))) ^ i);
+	}
 }

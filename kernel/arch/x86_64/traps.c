@@ -11,6 +11,7 @@
 #include <keel/percpu.h>
 #include <keel/printk.h>
 #include <keel/sched.h>
+#include <keel/spinlock.h>
 #include <keel/string.h>
 #include <keel/thread.h>
 #include <keel/uaccess.h>
@@ -62,6 +63,24 @@ irq_register(unsigned vector, irq_handler_fn fn, void *arg)
 	irq_table[vector].arg = arg;
 	irq_table[vector].fn = fn;
 	return 0;
+}
+
+int
+irq_alloc_vector(irq_handler_fn fn, void *arg)
+{
+	static struct spinlock lock = SPINLOCK_INIT_NAMED("irq_vectors");
+	unsigned long flags = spin_lock_irqsave(&lock);
+	int vector = -ENOSPC;
+
+	for (unsigned v = IRQ_VECTOR_DEVICE_FIRST; v <= IRQ_VECTOR_DEVICE_LAST;
+	     v++) {
+		if (!irq_table[v].fn && irq_register(v, fn, arg) == 0) {
+			vector = (int)v;
+			break;
+		}
+	}
+	spin_unlock_irqrestore(&lock, flags);
+	return vector;
 }
 
 static void

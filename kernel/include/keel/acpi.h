@@ -57,4 +57,21 @@ acpi_madt_isa_irq(uint8_t irq, uint32_t *gsi, uint16_t *flags);
 int
 acpi_madt_cpus(uint32_t *apic_ids, int max);
 
+/* PCI segment 0's ECAM window from the MCFG: physical base (of bus 0)
+ * and the bus range it decodes. -ENODEV without one. */
+int
+acpi_mcfg_ecam(uint64_t *base_phys, uint8_t *start_bus, uint8_t *end_bus);
+
+/* A memory-mapped device from the DSDT. */
+struct acpi_mmio_device {
+	uint64_t base;
+	uint64_t size;
+	uint32_t gsi;
+};
+
+/* Fills up to @max virtio-mmio devices (HID LNRO0005) the DSDT lists,
+ * in table order; returns how many, or -ENODEV without a DSDT. */
+int
+acpi_mmio_devices(struct acpi_mmio_device *out, int max);
+
 #endif

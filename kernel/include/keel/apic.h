@@ -20,6 +20,10 @@ apic_timer_arm(uint64_t deadline_ns);
 void
 apic_timer_cancel(void);
 
+/* This CPU's local APIC id: where IOAPIC routes and MSI messages go. */
+uint32_t
+apic_current_id(void);
+
 bool
 apic_is_x2apic(void);
 bool

@@ -46,7 +46,13 @@ void
 blkdev_for_each(void (*fn)(struct blkdev *bd, void *arg), void *arg);
 
 /* Bounds-checked requests (-EIO past the end, -EROFS writing a read-only
- * device); partitions forward to their disk. */
+ * device); partitions forward to their disk. @buf may be any mapped
+ * kernel memory -- heap, stack, any alignment -- and @count any size: the
+ * driver splits it. Each call sleeps until done and returns 0 or a
+ * negative errno (-EIO for a device error, -EFAULT for an unmapped
+ * buffer). Any number of threads at once; never from interrupt context.
+ * A flush returns once every write completed before it is durable (0 at
+ * once for a device without a write cache). */
 int
 blkdev_read(struct blkdev *bd, uint64_t lba, void *buf, uint32_t count);
 int

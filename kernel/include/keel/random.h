@@ -9,6 +9,11 @@
 uint64_t
 random_early_u64(void);
 
+/* Mixes @len bytes from a hardware source (virtio-rng) into the pool that
+ * random_early_u64() folds into its output. Any context. */
+void
+random_add_entropy(const void *buf, size_t len);
+
 void
 stack_protector_init(void);
 
