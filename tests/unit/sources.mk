@@ -29,6 +29,8 @@ EXT2_SRCS := kernel/fs/ext2/super.c kernel/fs/ext2/bitmap.c \
 	kernel/fs/ext2/dir.c kernel/fs/ext2/namei.c kernel/fs/ext2/rename.c \
 	kernel/fs/bcache.c
 EXT2_TEST_SRCS := $(EXT2_SRCS) tests/unit/ext2_host.c tests/unit/ext2_walk.c \
-	tests/unit/ext2_fixture.c
+	tests/unit/ext2_fixture.c tests/unit/ext2_test.c
 UNIT_TESTS += test_ext2
 UNIT_SRCS_test_ext2 := $(EXT2_TEST_SRCS)
+UNIT_TESTS += test_ext2_write
+UNIT_SRCS_test_ext2_write := $(EXT2_TEST_SRCS)
