@@ -77,7 +77,8 @@ fix_tmpdir(void)
 		strcpy(tmpdir, "/tmp/keel-ext2-XXXXXX");
 		if (!mkdtemp(tmpdir))
 			abort();
-		atexit(remove_tmpdir);
+		if (!getenv("KEEL_KEEP_TMP"))
+			atexit(remove_tmpdir);
 	}
 	return tmpdir;
 }

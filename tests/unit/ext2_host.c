@@ -61,11 +61,12 @@ disk_write(struct blkdev *bd, uint64_t lba, const void *buf, uint32_t count)
 
 	if (d->fail_writes && touches(d, lba, count))
 		return -EIO;
+	if (d->nwrites++ >= d->cut_after)
+		return 0;
 	memcpy(d->mem + lba * BLKDEV_SECTOR_SIZE, buf,
 	       (size_t)count * BLKDEV_SECTOR_SIZE);
 	if (d->nlog < HOST_DISK_LOG_MAX)
 		d->log[d->nlog++] = lba;
-	d->nwrites++;
 	return 0;
 }
 
@@ -118,6 +119,7 @@ host_disk_new(const void *data, size_t len)
 	memcpy(d->mem, data, len);
 	d->len = len;
 	d->fail_lba = UINT64_MAX;
+	d->cut_after = UINT64_MAX;
 	strcpy(d->bd.name, "hostdisk");
 	d->bd.sectors = len / BLKDEV_SECTOR_SIZE;
 	d->bd.ops = &disk_ops;

@@ -22,6 +22,7 @@ struct host_disk {
 	uint64_t log[HOST_DISK_LOG_MAX];	/* first LBA of each write */
 	size_t nlog;
 	uint64_t nreads, nwrites;
+	uint64_t cut_after;	/* power cut: later writes silently vanish */
 };
 
 /* A disk holding @len bytes of @data (copied); @len is rounded down to

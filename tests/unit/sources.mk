@@ -34,3 +34,5 @@ UNIT_TESTS += test_ext2
 UNIT_SRCS_test_ext2 := $(EXT2_TEST_SRCS)
 UNIT_TESTS += test_ext2_write
 UNIT_SRCS_test_ext2_write := $(EXT2_TEST_SRCS)
+UNIT_TESTS += test_ext2_crash
+UNIT_SRCS_test_ext2_crash := $(EXT2_TEST_SRCS)

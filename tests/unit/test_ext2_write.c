@@ -323,3 +323,121 @@ TEST(writes_ext3_as_ext2_ignoring_the_journal)
 {
 	write_image(1024, "-j", "ext3");
 }
+
+TEST(unlinked_open_file_lives_until_released)
+{
+	struct ext2_statfs before, during, after;
+	uint8_t *data = pattern(200000, 3), *back = malloc(200000);
+	uint32_t ino, orphan;
+	struct ext2_attr a;
+	struct mounted m;
+
+	if (!mount_copy(&m, 1024, "", "r1k", "orphan"))
+		return;
+	ext2_statfs(m.fs, &before);
+	ino = mkfile(m.fs, EXT2_ROOT_INODE, "tmp", NULL);
+	CHECK_EQ(ext2_write(m.fs, ino, data, 200000, 0), 200000);
+	CHECK_EQ(ext2_unlink(m.fs, EXT2_ROOT_INODE, "tmp", 3, &orphan), 0);
+	CHECK_EQ(orphan, ino);
+	CHECK_EQ(t_path(m.fs, "/tmp"), 0);
+	CHECK_EQ(ext2_read(m.fs, ino, back, 200000, 0), 200000);
+	CHECK(!memcmp(back, data, 200000));
+	CHECK_EQ(ext2_getattr(m.fs, ino, &a), 0);
+	CHECK_EQ(a.nlink, 0);
+	ext2_statfs(m.fs, &during);
+	CHECK(during.blocks_free < before.blocks_free - 190);
+	CHECK_EQ(ext2_inode_release(m.fs, ino), 0);
+	ext2_statfs(m.fs, &after);
+	CHECK_EQ(after.blocks_free, before.blocks_free);
+	CHECK_EQ(after.files_free, before.files_free);
+	/* a linked inode is not released */
+	ino = t_path(m.fs, "/hello.txt");
+	CHECK_EQ(ext2_inode_release(m.fs, ino), 0);
+	CHECK(t_content_is(m.fs, "/hello.txt", "hello, world\n"));
+	unmount_check(&m);
+	host_disk_free(m.d);
+	free(data);
+	free(back);
+}
+
+/* Writes at offsets that need double and triple indirect blocks. */
+TEST(sparse_writes_reach_triple_indirect_blocks)
+{
+	static const uint64_t offs[] = { 0, 300000, 80000000, 80000000 + 1020 };
+	uint8_t buf[3000];
+	struct ext2_attr a;
+	struct mounted m;
+	uint32_t ino;
+
+	if (!mount_copy(&m, 1024, "", "r1k", "sparsew"))
+		return;
+	ino = mkfile(m.fs, EXT2_ROOT_INODE, "holes", NULL);
+	for (size_t i = 0; i < ARRAY_SIZE(offs); i++) {
+		uint8_t *p = pattern(sizeof(buf), offs[i]);
+
+		CHECK_EQ(ext2_write(m.fs, ino, p, sizeof(buf), offs[i]),
+			 sizeof(buf));
+		free(p);
+	}
+	unmount_check(&m);
+	remount(&m, EXT2_MOUNT_RDONLY);
+	ino = t_path(m.fs, "/holes");
+	CHECK_EQ(ext2_getattr(m.fs, ino, &a), 0);
+	CHECK_EQ(a.size, 80000000 + 1020 + sizeof(buf));
+	CHECK(a.blocks < 40);
+	CHECK_EQ(ext2_read(m.fs, ino, buf, sizeof(buf), 300000 - 1000),
+		 sizeof(buf));
+	for (size_t i = 0; i < sizeof(buf); i++)
+		if (buf[i] != (i < 1000 ? 0 : fix_pattern(300000 - 1000 + i)))
+			CHECK(!"hole or data mismatch");
+	CHECK_EQ(ext2_read(m.fs, ino, buf, sizeof(buf), 80000000 + 1020),
+		 sizeof(buf));
+	CHECK_EQ(buf[0], fix_pattern(80000000 + 1020));
+	CHECK_EQ(buf[2999], fix_pattern(80000000 + 1020 + 2999));
+	ext2_unmount(m.fs);
+	host_disk_free(m.d);
+}
+
+TEST(full_disk_is_enospc_and_stays_consistent)
+{
+	static uint8_t chunk[65536];
+	struct ext2_statfs before, full, after;
+	uint32_t ino, orphan;
+	struct mounted m;
+	uint64_t off = 0;
+	long r;
+	int files = 0;
+
+	if (!mount_copy(&m, 1024, "", "r1k", "full"))
+		return;
+	ext2_statfs(m.fs, &before);
+	ino = mkfile(m.fs, EXT2_ROOT_INODE, "big", NULL);
+	while ((r = ext2_write(m.fs, ino, chunk, sizeof(chunk), off)) ==
+	       sizeof(chunk))
+		off += r;
+	CHECK(r >= 0 && r < (long)sizeof(chunk));
+	CHECK_EQ(ext2_write(m.fs, ino, chunk, sizeof(chunk), off + r), -ENOSPC);
+	ext2_statfs(m.fs, &full);
+	CHECK_EQ(full.blocks_free, 0);
+	/* inodes run out too; the empty files take no blocks */
+	for (;;) {
+		char name[16];
+
+		snprintf(name, sizeof(name), "e%d", files);
+		r = ext2_create(m.fs, t_path(m.fs, "/sub"), name, strlen(name),
+				0100644, 0, 0, 0, &ino);
+		if (r < 0)
+			break;
+		files++;
+	}
+	CHECK_EQ(r, -ENOSPC);
+	CHECK(files > 0);
+	unmount_check(&m);
+	remount(&m, 0);
+	CHECK_EQ(ext2_unlink(m.fs, EXT2_ROOT_INODE, "big", 3, &orphan), 0);
+	CHECK_EQ(ext2_inode_release(m.fs, orphan), 0);
+	ext2_statfs(m.fs, &after);
+	CHECK(after.blocks_free + 64 > before.blocks_free);
+	unmount_check(&m);
+	host_disk_free(m.d);
+}
