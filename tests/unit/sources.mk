@@ -36,3 +36,5 @@ UNIT_TESTS += test_ext2_write
 UNIT_SRCS_test_ext2_write := $(EXT2_TEST_SRCS)
 UNIT_TESTS += test_ext2_crash
 UNIT_SRCS_test_ext2_crash := $(EXT2_TEST_SRCS)
+UNIT_TESTS += test_ext2_corrupt
+UNIT_SRCS_test_ext2_corrupt := $(EXT2_TEST_SRCS)

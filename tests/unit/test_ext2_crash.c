@@ -145,5 +145,5 @@ TEST(power_cut_during_sync_1k)
 
 TEST(power_cut_during_sync_4k)
 {
-	crash_at_every_write(4096, "-I 256", "r4k");
+	crash_at_every_write(4096, "-I 128", "r4k");
 }

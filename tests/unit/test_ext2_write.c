@@ -304,9 +304,9 @@ TEST(writes_1k_image)
 	write_image(1024, "", "r1k");
 }
 
-TEST(writes_4k_image_with_large_inodes)
+TEST(writes_4k_image_with_small_inodes)
 {
-	write_image(4096, "-I 256", "r4k");
+	write_image(4096, "-I 128", "r4k");
 }
 
 TEST(writes_without_filetype)
