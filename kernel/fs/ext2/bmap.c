@@ -6,7 +6,6 @@
 #include <keel/printk.h>
 #include "ext2_internal.h"
 
-#define SECTOR_SHIFT	9
 #define MAX_DEPTH	3
 
 uint64_t
@@ -46,12 +45,6 @@ map_path(const struct ext2_fs *fs, uint64_t lblk, uint32_t *root,
 	return -EFBIG;
 }
 
-static uint32_t
-block_sectors(const struct ext2_fs *fs)
-{
-	return fs->block_size >> SECTOR_SHIFT;
-}
-
 static int
 bad_pointer(struct ext2_fs *fs, const struct ext2_node *n, uint32_t blk)
 {
@@ -76,7 +69,7 @@ new_block(struct ext2_fs *fs, struct ext2_node *n, uint32_t *blk)
 	}
 	bcache_mark_dirty(fs->cache, b, BCACHE_ORDER_DATA);
 	bcache_put_block(fs->cache, b);
-	n->in.i_blocks += block_sectors(fs);
+	n->in.i_blocks += ext2_block_sectors(fs);
 	return 0;
 }
 
@@ -133,7 +126,7 @@ drop_block(struct ext2_fs *fs, struct ext2_node *n, uint32_t blk)
 	int r = ext2_block_free(fs, blk);
 
 	if (r == 0)
-		n->in.i_blocks -= MIN(n->in.i_blocks, block_sectors(fs));
+		n->in.i_blocks -= MIN(n->in.i_blocks, ext2_block_sectors(fs));
 	return r;
 }
 

@@ -80,16 +80,18 @@ get_dir_block(struct ext2_fs *fs, struct ext2_node *dir, uint64_t lblk,
 static int
 dir_blocks(struct ext2_fs *fs, const struct ext2_node *dir, uint64_t *n)
 {
-	uint64_t size = ext2_node_size(dir);
+	uint64_t size = ext2_node_size(dir), blocks = size / fs->block_size;
 
 	if ((dir->in.i_mode & EXT2_S_IFMT) != EXT2_S_IFDIR)
 		return -ENOTDIR;
-	if (size % fs->block_size || size / fs->block_size > ext2_max_blocks(fs)) {
+	/* No holes in a directory: each block is a distinct allocated one. */
+	if (size % fs->block_size || blocks > fs->sb.s_blocks_count ||
+	    blocks > dir->in.i_blocks / ext2_block_sectors(fs)) {
 		EXT2_ERR(fs, "directory %u has a bad size %llu", dir->ino,
 			 (unsigned long long)size);
 		return -EIO;
 	}
-	*n = size / fs->block_size;
+	*n = blocks;
 	return 0;
 }
 

@@ -43,6 +43,14 @@ struct ext2_fs {
 	bool meta_dirty;		/* sb or descriptors changed */
 };
 
+#define EXT2_SECTOR_SHIFT	9	/* i_blocks counts 512-byte units */
+
+static inline uint32_t
+ext2_block_sectors(const struct ext2_fs *fs)
+{
+	return fs->block_size >> EXT2_SECTOR_SHIFT;
+}
+
 /* An inode as loaded for one operation. */
 struct ext2_node {
 	uint32_t ino;

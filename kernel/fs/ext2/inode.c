@@ -7,7 +7,6 @@
 #include <keel/string.h>
 #include "ext2_internal.h"
 
-#define SECTOR_SHIFT		9	/* i_blocks counts 512-byte units */
 #define LARGE_FILE_SIZE		0x80000000ull	/* needs i_size_high */
 #define HIGH16_SHIFT		16
 #define DEV_OLD_MASK		0xff
@@ -141,8 +140,7 @@ ext2_node_set_size(struct ext2_fs *fs, struct ext2_node *n, uint64_t size)
 bool
 ext2_node_has_blocks(const struct ext2_fs *fs, const struct ext2_node *n)
 {
-	uint32_t acl_sectors = n->in.i_file_acl ?
-			       fs->block_size >> SECTOR_SHIFT : 0;
+	uint32_t acl_sectors = n->in.i_file_acl ? ext2_block_sectors(fs) : 0;
 
 	switch (n->in.i_mode & EXT2_S_IFMT) {
 	case EXT2_S_IFREG:
