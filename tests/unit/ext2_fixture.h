@@ -7,10 +7,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define FIX_DATA_LEN		50000	/* sub/data.bin: past the direct blocks */
-#define FIX_MANY		100	/* many/fNNN: a directory of several blocks */
+#define FIX_DATA_LEN		50000	/* sub/data.bin: indirect too */
+#define FIX_MANY		100	/* many/fNNN: a multi-block dir */
 #define FIX_SLOW_TARGET_LEN	120
-#define FIX_CHUNK		5000	/* bytes of data at each sparse offset */
+#define FIX_CHUNK		5000	/* data at each sparse offset */
 
 /* The byte at @pos of sub/data.bin and of the sparse file's chunks. */
 uint8_t

@@ -75,9 +75,11 @@ check_tree(struct ext2_fs *fs, int bs)
 	CHECK_EQ(ext2_readlink(fs, ino, link, sizeof(link)), 9);
 	CHECK(!memcmp(link, "hello.txt", 9));
 	ino = t_path(fs, "/link_slow");
-	CHECK_EQ(ext2_readlink(fs, ino, link, sizeof(link)), FIX_SLOW_TARGET_LEN);
+	CHECK_EQ(ext2_readlink(fs, ino, link, sizeof(link)),
+		 FIX_SLOW_TARGET_LEN);
 	CHECK(!memcmp(link, fix_slow_target(), FIX_SLOW_TARGET_LEN));
-	CHECK_EQ(ext2_readlink(fs, t_path(fs, "/hello.txt"), link, 10), -EINVAL);
+	CHECK_EQ(ext2_readlink(fs, t_path(fs, "/hello.txt"), link, 10),
+		 -EINVAL);
 	check_sparse(fs, bs);
 }
 

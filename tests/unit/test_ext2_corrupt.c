@@ -119,7 +119,8 @@ TEST(refuses_bad_superblocks_and_descriptors)
 TEST(refuses_truncated_images)
 {
 	struct host_disk *d = fresh(1024);
-	static const size_t lens[] = { 0, 1500, 4096, 1 << 20, (8 << 20) - 512 };
+	static const size_t lens[] = { 0, 1500, 4096, 1 << 20,
+				       (8 << 20) - 512 };
 
 	for (size_t i = 0; i < ARRAY_SIZE(lens); i++) {
 		struct host_disk *t = host_disk_new(d->mem, lens[i]);
@@ -169,7 +170,8 @@ TEST(bad_directory_entries_are_eio)
 	int n = 0;
 
 	img_open(&m, d);
-	e = (struct ext2_dir_entry *)img_block(&m, img_inode(&m, deep)->i_block[0]);
+	e = (struct ext2_dir_entry *)img_block(&m,
+					       img_inode(&m, deep)->i_block[0]);
 	e->rec_len = 3;				/* "." */
 	CHECK_EQ(ext2_mount(&d->bd, 0, &fs), 0);
 	CHECK_EQ(ext2_lookup(fs, deep, "file.txt", 8, &ino), -EIO);
@@ -227,7 +229,8 @@ TEST(directory_loops_are_eio)
 	long errors;
 
 	img_open(&m, d);
-	e = (struct ext2_dir_entry *)img_block(&m, img_inode(&m, dir)->i_block[0]);
+	e = (struct ext2_dir_entry *)img_block(&m,
+					       img_inode(&m, dir)->i_block[0]);
 	e = (struct ext2_dir_entry *)((uint8_t *)e + e->rec_len);
 	e->inode = deep;
 	CHECK_EQ(ext2_mount(&d->bd, 0, &fs), 0);
@@ -250,7 +253,7 @@ TEST(device_errors_are_eio)
 	d->fail_reads = true;
 	d->fail_lba = 2;			/* the superblock */
 	CHECK_EQ(try_mount(d, 0), -EIO);
-	d->fail_lba = 2 * (m.sb->s_first_data_block + 1);	/* descriptors */
+	d->fail_lba = 2 * (m.sb->s_first_data_block + 1);	/* the gdt */
 	CHECK_EQ(try_mount(d, 0), -EIO);
 	d->fail_lba = 2 * img_inode(&m, data)->i_block[5];
 	CHECK_EQ(ext2_mount(&d->bd, 0, &fs), 0);

@@ -110,8 +110,9 @@ check_cut(const char *img, const uint8_t *durable)
 	CHECK(r == 0 || r == 1);
 	CHECK_EQ(fix_fsck(img), 0);
 	got = fix_debugfs_cat(img, "/durable", &len);
-	CHECK(got && len == 2 * DURABLE_LEN && !memcmp(got, durable,
-		DURABLE_LEN) && !memcmp(got + DURABLE_LEN, durable, DURABLE_LEN));
+	CHECK(got && len == 2 * DURABLE_LEN);
+	CHECK(got && !memcmp(got, durable, DURABLE_LEN) &&
+	      !memcmp(got + DURABLE_LEN, durable, DURABLE_LEN));
 	free(got);
 	CHECK(target_survived(img));
 }

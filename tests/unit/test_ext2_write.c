@@ -201,7 +201,8 @@ churn_directory(struct ext2_fs *fs)
 static void
 truncate_files(struct ext2_fs *fs, int bs)
 {
-	uint32_t sparse = t_path(fs, "/sparse"), data = t_path(fs, "/sub/data.bin");
+	uint32_t sparse = t_path(fs, "/sparse");
+	uint32_t data = t_path(fs, "/sub/data.bin");
 	struct ext2_statfs before, after;
 	uint8_t buf[3000];
 	bool zero = true;
@@ -214,7 +215,11 @@ truncate_files(struct ext2_fs *fs, int bs)
 	CHECK_EQ(ext2_truncate(fs, sparse, NEW_LEN), 0);
 	CHECK_EQ(ext2_read(fs, sparse, buf, sizeof(buf), 14000), sizeof(buf));
 	for (size_t i = 0; i < sizeof(buf); i++)
-		zero = zero && buf[i] == (i < 1000 ? 0 : 0);
+		zero = zero && buf[i] == 0;
+	CHECK(zero);
+	CHECK_EQ(ext2_read(fs, sparse, buf, sizeof(buf), 4000), sizeof(buf));
+	for (size_t i = 0; i < sizeof(buf); i++)
+		zero = zero && buf[i] == (i < 1000 ? fix_pattern(4000 + i) : 0);
 	CHECK(zero);
 	CHECK_EQ(ext2_truncate(fs, data, 1000), 0);
 	CHECK_EQ(ext2_truncate(fs, data, 3000), 0);
@@ -290,7 +295,7 @@ write_image(int bs, const char *extra, const char *tag)
 	if (m.fs) {
 		long errors = 0, visits = host_ext2_walk(m.fs, &errors);
 
-		CHECK(visits > 250);	/* the walk caps entries per directory */
+		CHECK(visits > 250);	/* the walk caps entries per dir */
 		CHECK_EQ(errors, 0);
 		CHECK(t_content_is(m.fs, "/b", "AAA"));
 		ext2_unmount(m.fs);

@@ -20,6 +20,12 @@ group_blocks(const struct ext2_fs *fs, uint32_t g)
 	return MIN(left, fs->sb.s_blocks_per_group);
 }
 
+static bool
+bit_test(const uint8_t *map, uint32_t bit)
+{
+	return map[bit / BITS_PER_BYTE] & (1u << (bit % BITS_PER_BYTE));
+}
+
 /* First clear bit in [0, nbits) of @map, -1 if none. */
 static long
 find_clear(const uint8_t *map, uint32_t nbits)
@@ -28,16 +34,10 @@ find_clear(const uint8_t *map, uint32_t nbits)
 		if (map[i / BITS_PER_BYTE] == FULL_BYTE)
 			continue;
 		for (uint32_t j = i; j < MIN(i + BITS_PER_BYTE, nbits); j++)
-			if (!(map[j / BITS_PER_BYTE] & (1u << (j % BITS_PER_BYTE))))
+			if (!bit_test(map, j))
 				return j;
 	}
 	return -1;
-}
-
-static bool
-bit_test(const uint8_t *map, uint32_t bit)
-{
-	return map[bit / BITS_PER_BYTE] & (1u << (bit % BITS_PER_BYTE));
 }
 
 static void
@@ -72,6 +72,22 @@ take_bit(struct ext2_fs *fs, uint32_t mapblk, uint32_t nbits, uint32_t skip,
 	return found >= 0;
 }
 
+/* A cheap guard against a corrupt bitmap: the primary superblock and
+ * descriptors, and the bitmaps and inode table of @blk's own group, are
+ * never data. (Other groups' metadata, placed anywhere with flex_bg, would
+ * cost a scan of every descriptor.) */
+static bool
+is_metadata(const struct ext2_fs *fs, uint32_t blk)
+{
+	const struct ext2_group_desc *gd = &fs->gd[(blk -
+		fs->sb.s_first_data_block) / fs->sb.s_blocks_per_group];
+
+	return blk <= fs->sb.s_first_data_block + fs->gd_blocks ||
+	       blk == gd->bg_block_bitmap || blk == gd->bg_inode_bitmap ||
+	       (blk >= gd->bg_inode_table &&
+		blk - gd->bg_inode_table < fs->itable_blocks);
+}
+
 int
 ext2_block_alloc(struct ext2_fs *fs, uint32_t group, uint32_t *blk)
 {
@@ -89,7 +105,7 @@ ext2_block_alloc(struct ext2_fs *fs, uint32_t group, uint32_t *blk)
 		if (r < 0)
 			return r;
 		if (r == 0) {
-			EXT2_ERR(fs, "group %u: bitmap full, count says %u free",
+			EXT2_ERR(fs, "group %u: bitmap full, %u free said",
 				 g, gd->bg_free_blocks_count);
 			continue;
 		}
@@ -99,6 +115,11 @@ ext2_block_alloc(struct ext2_fs *fs, uint32_t group, uint32_t *blk)
 		ext2_mark_meta_dirty(fs);
 		*blk = fs->sb.s_first_data_block +
 		       g * fs->sb.s_blocks_per_group + bit;
+		if (is_metadata(fs, *blk)) {
+			EXT2_ERR(fs, "bitmap says metadata block %u is free",
+				 *blk);
+			return -EIO;
+		}
 		return 0;
 	}
 	return -ENOSPC;
@@ -129,8 +150,8 @@ ext2_block_free(struct ext2_fs *fs, uint32_t blk)
 	uint32_t rel, g;
 	int r;
 
-	if (!ext2_block_valid(fs, blk)) {
-		EXT2_ERR(fs, "freeing block %u outside the fs", blk);
+	if (!ext2_block_valid(fs, blk) || is_metadata(fs, blk)) {
+		EXT2_ERR(fs, "freeing block %u: outside or metadata", blk);
 		return -EIO;
 	}
 	rel = blk - fs->sb.s_first_data_block;

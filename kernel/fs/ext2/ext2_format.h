@@ -8,12 +8,12 @@
 #include <stdint.h>
 
 #define EXT2_SUPER_MAGIC		0xEF53
-#define EXT2_SUPER_OFFSET		1024	/* bytes from the start of the fs */
+#define EXT2_SUPER_OFFSET		1024	/* bytes from the fs start */
 #define EXT2_SUPER_SIZE			1024
 #define EXT2_MIN_BLOCK_LOG		10	/* 1 KiB */
 #define EXT2_MAX_BLOCK_LOG		12	/* 4 KiB: the sizes we accept */
 
-#define EXT2_GOOD_OLD_REV		0	/* fixed inode size, no features */
+#define EXT2_GOOD_OLD_REV		0	/* no features */
 #define EXT2_DYNAMIC_REV		1
 #define EXT2_GOOD_OLD_INODE_SIZE	128
 #define EXT2_GOOD_OLD_FIRST_INO		11
@@ -35,7 +35,8 @@
 #define EXT2_FEATURE_RO_COMPAT_SPARSE_SUPER	0x0001
 #define EXT2_FEATURE_RO_COMPAT_LARGE_FILE	0x0002
 #define EXT2_FEATURE_RO_COMPAT_SUPP \
-	(EXT2_FEATURE_RO_COMPAT_SPARSE_SUPER | EXT2_FEATURE_RO_COMPAT_LARGE_FILE)
+	(EXT2_FEATURE_RO_COMPAT_SPARSE_SUPER | \
+	 EXT2_FEATURE_RO_COMPAT_LARGE_FILE)
 
 struct ext2_super_block {
 	uint32_t s_inodes_count;
@@ -174,7 +175,8 @@ struct ext2_dir_entry {
 #define EXT2_DIR_ALIGN		4
 #define EXT2_NAME_LEN		255
 #define EXT2_DIR_REC_LEN(n) \
-	((EXT2_DIR_ENTRY_HDR + (n) + EXT2_DIR_ALIGN - 1) & ~(EXT2_DIR_ALIGN - 1))
+	((EXT2_DIR_ENTRY_HDR + (n) + EXT2_DIR_ALIGN - 1) & \
+	 ~(EXT2_DIR_ALIGN - 1))
 
 #define EXT2_FT_UNKNOWN		0
 #define EXT2_FT_REG_FILE	1

@@ -23,7 +23,7 @@
 #include <keel/ext2.h>
 #include "ext2_format.h"
 
-#define EXT2_CACHE_BYTES	(4u << 20)	/* block cache bound per mount */
+#define EXT2_CACHE_BYTES	(4u << 20)	/* cache bound per mount */
 
 struct ext2_fs {
 	struct blkdev *bd;

@@ -51,6 +51,13 @@ touch_atime(struct ext2_fs *fs, struct ext2_node *n)
 	}
 }
 
+/* Bytes from @pos to the end of its block, at most @left. */
+static size_t
+chunk_len(const struct ext2_fs *fs, uint64_t pos, size_t left)
+{
+	return MIN(left, (size_t)(fs->block_size - pos % fs->block_size));
+}
+
 /* Copies @len bytes at @off (inside one block) of @n into @buf. */
 static int
 read_chunk(struct ext2_fs *fs, struct ext2_node *n, uint64_t off,
@@ -90,10 +97,10 @@ ext2_read(struct ext2_fs *fs, uint32_t ino, void *buf, size_t len,
 		return 0;
 	len = (size_t)MIN((uint64_t)len, MIN(size - off, LONG_MAX_BYTES));
 	while (done < len) {
-		size_t chunk = MIN(len - done,
-				   fs->block_size - (off + done) % fs->block_size);
+		size_t chunk = chunk_len(fs, off + done, len - done);
 
-		r = read_chunk(fs, &n, off + done, (uint8_t *)buf + done, chunk);
+		r = read_chunk(fs, &n, off + done, (uint8_t *)buf + done,
+			       chunk);
 		if (r < 0)
 			return done ? (long)done : r;
 		done += chunk;
@@ -144,8 +151,7 @@ ext2_write(struct ext2_fs *fs, uint32_t ino, const void *buf, size_t len,
 	if (off >= max_size(fs) || len > max_size(fs) - off)
 		return -EFBIG;
 	while (done < len) {
-		size_t chunk = MIN(len - done,
-				   fs->block_size - (off + done) % fs->block_size);
+		size_t chunk = chunk_len(fs, off + done, len - done);
 
 		r = write_chunk(fs, &n, off + done, (const uint8_t *)buf + done,
 				chunk);

@@ -66,12 +66,13 @@ new_node(struct ext2_fs *fs, struct ext2_node *dir, const char *name,
 	 size_t len, uint32_t mode, uint32_t uid, uint32_t gid,
 	 struct ext2_node *n)
 {
+	bool is_dir = (mode & EXT2_S_IFMT) == EXT2_S_IFDIR;
 	uint32_t ino;
 	int r = check_free_name(fs, dir, name, len);
 
 	if (r == 0)
-		r = ext2_inode_alloc(fs, ext2_node_group(fs, dir),
-				     (mode & EXT2_S_IFMT) == EXT2_S_IFDIR, &ino);
+		r = ext2_inode_alloc(fs, ext2_node_group(fs, dir), is_dir,
+				     &ino);
 	if (r == 0)
 		r = ext2_node_init(fs, ino, mode, uid, gid, n);
 	return r;
@@ -89,6 +90,8 @@ name_new(struct ext2_fs *fs, struct ext2_node *dir, const char *name,
 	if (r == 0)
 		r = ext2_node_store(fs, dir);
 	if (r < 0) {
+		/* The directory may have gained a block before failing. */
+		ext2_node_store(fs, dir);
 		drop_new(fs, n);
 		return r;
 	}
@@ -140,8 +143,8 @@ ext2_mkdir(struct ext2_fs *fs, uint32_t dir, const char *name, size_t len,
 	if (r == 0 && d.in.i_links_count >= EXT2_LINK_MAX)
 		r = -EMLINK;
 	if (r == 0)
-		r = new_node(fs, &d, name, len,
-			     EXT2_S_IFDIR | (mode & ~EXT2_S_IFMT), uid, gid, &n);
+		r = new_node(fs, &d, name, len, EXT2_S_IFDIR |
+			     (mode & ~EXT2_S_IFMT), uid, gid, &n);
 	if (r < 0)
 		return r;
 	n.in.i_links_count = 2;		/* its name and its "." */
@@ -150,9 +153,11 @@ ext2_mkdir(struct ext2_fs *fs, uint32_t dir, const char *name, size_t len,
 		drop_new(fs, &n);
 		return r;
 	}
-	d.in.i_links_count++;		/* the new "..": before the name */
 	r = name_new(fs, &d, name, len, &n, ino);
-	return r;
+	if (r < 0)
+		return r;
+	d.in.i_links_count++;		/* the new directory's ".." */
+	return ext2_node_store(fs, &d);
 }
 
 /* A target shorter than i_block lives in it (fast symlink), else in one
@@ -221,6 +226,8 @@ ext2_link(struct ext2_fs *fs, uint32_t dir, const char *name, size_t len,
 		return r;
 	if (node_is_dir(&n))
 		return -EPERM;
+	if (n.in.i_links_count == 0)
+		return -ENOENT;		/* unlinked: no way back */
 	if (n.in.i_links_count >= EXT2_LINK_MAX)
 		return -EMLINK;
 	r = check_free_name(fs, &d, name, len);

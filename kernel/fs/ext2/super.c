@@ -111,6 +111,7 @@ static int
 check_features(struct ext2_fs *fs)
 {
 	struct ext2_super_block *sb = &fs->sb;
+	uint32_t ro;
 
 	if (sb->s_rev_level == EXT2_GOOD_OLD_REV)
 		return 0;
@@ -123,10 +124,10 @@ check_features(struct ext2_fs *fs)
 			 sb->s_feature_incompat & ~EXT2_FEATURE_INCOMPAT_SUPP);
 		return -EINVAL;
 	}
-	if ((sb->s_feature_ro_compat & ~EXT2_FEATURE_RO_COMPAT_SUPP) &&
-	    !fs->read_only) {
+	ro = sb->s_feature_ro_compat & ~EXT2_FEATURE_RO_COMPAT_SUPP;
+	if (ro && !fs->read_only) {
 		EXT2_ERR(fs, "unsupported features %#x: mounting read-only",
-			 sb->s_feature_ro_compat & ~EXT2_FEATURE_RO_COMPAT_SUPP);
+			 ro);
 		fs->read_only = true;
 	}
 	fs->filetype = sb->s_feature_incompat & EXT2_FEATURE_INCOMPAT_FILETYPE;
@@ -176,7 +177,7 @@ load_groups(struct ext2_fs *fs)
 	}
 	for (uint32_t g = 0; g < fs->groups; g++) {
 		if (!check_group(fs, g)) {
-			EXT2_ERR(fs, "group %u descriptor points outside the fs",
+			EXT2_ERR(fs, "group %u descriptor points outside",
 				 g);
 			return -EINVAL;
 		}
@@ -212,8 +213,8 @@ ext2_write_meta(struct ext2_fs *fs)
 	bcache_mark_dirty(fs->cache, b, BCACHE_ORDER_META);
 	bcache_put_block(fs->cache, b);
 	for (uint32_t i = 0; i < fs->gd_blocks; i++) {
-		r = bcache_get_block(fs->cache, fs->sb.s_first_data_block + 1 + i,
-				     &b);
+		r = bcache_get_block(fs->cache,
+				     fs->sb.s_first_data_block + 1 + i, &b);
 		if (r < 0)
 			return r;
 		memcpy(b->data, (uint8_t *)fs->gd + (size_t)i * fs->block_size,

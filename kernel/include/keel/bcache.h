@@ -28,7 +28,7 @@ struct bcache_buf {
 	struct bcache_buf *hash_next;	/* bucket chain */
 	struct list_node lru;		/* front: least recently used */
 	int refs;			/* bcache_get_* holders */
-	int order;			/* enum bcache_order if dirty, else -1 */
+	int order;			/* dirty: its bcache_order; else -1 */
 };
 
 /* Counters for tests and statistics. */
