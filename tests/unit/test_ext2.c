@@ -140,6 +140,11 @@ TEST(reads_4k_image_with_small_inodes)
 	read_image(4096, "-I 128", "r4k");
 }
 
+TEST(reads_1k_image_with_8_groups)
+{
+	read_image(1024, "-g 1024", "groups");
+}
+
 TEST(reads_without_filetype)
 {
 	read_image(1024, "-O ^filetype", "nofiletype");

@@ -141,7 +141,7 @@ crash_at_every_write(int bs, const char *extra, const char *tag)
 
 TEST(power_cut_during_sync_1k)
 {
-	crash_at_every_write(1024, "", "r1k");
+	crash_at_every_write(1024, "-g 1024", "groups");
 }
 
 TEST(power_cut_during_sync_4k)

@@ -314,6 +314,16 @@ TEST(writes_4k_image_with_small_inodes)
 	write_image(4096, "-I 128", "r4k");
 }
 
+TEST(writes_2k_image)
+{
+	write_image(2048, "", "r2k");
+}
+
+TEST(writes_1k_image_with_8_groups)
+{
+	write_image(1024, "-g 1024", "groups");
+}
+
 TEST(writes_without_filetype)
 {
 	write_image(1024, "-O ^filetype", "nofiletype");
@@ -403,7 +413,8 @@ TEST(sparse_writes_reach_triple_indirect_blocks)
 	host_disk_free(m.d);
 }
 
-TEST(full_disk_is_enospc_and_stays_consistent)
+static void
+fill_disk(const char *extra, const char *tag)
 {
 	static uint8_t chunk[65536];
 	struct ext2_statfs before, full, after;
@@ -413,7 +424,7 @@ TEST(full_disk_is_enospc_and_stays_consistent)
 	long r;
 	int files = 0;
 
-	if (!mount_copy(&m, 1024, "", "r1k", "full"))
+	if (!mount_copy(&m, 1024, extra, tag, "full"))
 		return;
 	ext2_statfs(m.fs, &before);
 	ino = mkfile(m.fs, EXT2_ROOT_INODE, "big", NULL);
@@ -445,4 +456,14 @@ TEST(full_disk_is_enospc_and_stays_consistent)
 	CHECK(after.blocks_free + 64 > before.blocks_free);
 	unmount_check(&m);
 	host_disk_free(m.d);
+}
+
+TEST(full_disk_is_enospc_and_stays_consistent)
+{
+	fill_disk("", "r1k");
+}
+
+TEST(full_disk_with_8_groups)
+{
+	fill_disk("-g 1024", "groups");
 }
