@@ -10,6 +10,7 @@
 #define RELATIME_SECS		(24 * 60 * 60)
 #define OLD_REV_MAX_SIZE	0x7fffffffull	/* no i_size_high in rev 0 */
 #define LONG_MAX_BYTES		0x7fffffffffffffffull
+#define I_BLOCKS_MAX_SIZE	((1ull << 41) - (1ull << 32))
 
 static int
 load_file(struct ext2_fs *fs, uint32_t ino, struct ext2_node *n)
@@ -28,12 +29,14 @@ load_file(struct ext2_fs *fs, uint32_t ino, struct ext2_node *n)
 	}
 }
 
+/* The block map's reach, and i_blocks' (32 bits of 512-byte units, the
+ * indirect blocks included: 4 GiB is more than they take at that size). */
 static uint64_t
 max_size(const struct ext2_fs *fs)
 {
 	if (fs->sb.s_rev_level == EXT2_GOOD_OLD_REV)
 		return OLD_REV_MAX_SIZE;
-	return ext2_max_blocks(fs) * fs->block_size;
+	return MIN(ext2_max_blocks(fs) * fs->block_size, I_BLOCKS_MAX_SIZE);
 }
 
 /* relatime: atime moves when it is older than the last change or a day. */
