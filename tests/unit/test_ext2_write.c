@@ -467,3 +467,27 @@ TEST(full_disk_with_8_groups)
 {
 	fill_disk("-g 1024", "groups");
 }
+
+/* More dirty data than the block cache holds: it writes back (in class
+ * order) to make room, and nothing is lost. */
+TEST(writes_more_than_the_cache_holds)
+{
+	const size_t len = 10 << 20, chunk = 65536;
+	uint8_t *data = pattern(len, 11), *back = malloc(len);
+	struct mounted m;
+	uint32_t ino;
+
+	if (!mount_copy(&m, 4096, "-I 128", "r4k", "bigfile"))
+		return;
+	ino = mkfile(m.fs, EXT2_ROOT_INODE, "big", NULL);
+	for (size_t off = 0; off < len; off += chunk)
+		CHECK_EQ(ext2_write(m.fs, ino, data + off, chunk, off), chunk);
+	CHECK(m.d->nwrites > 0);
+	CHECK_EQ(ext2_read(m.fs, ino, back, len, 0), (long)len);
+	CHECK(!memcmp(back, data, len));
+	unmount_check(&m);
+	CHECK(debugfs_is(m.img, "/big", data, len));
+	host_disk_free(m.d);
+	free(data);
+	free(back);
+}
