@@ -7,4 +7,5 @@ KERNEL_SRCS += kernel/fs/ramfs.c kernel/fs/path.c kernel/fs/devfs.c \
 KERNEL_SRCS += kernel/fs/bcache.c kernel/fs/blkdev_weak.c
 KERNEL_SRCS += kernel/fs/ext2/super.c kernel/fs/ext2/bitmap.c \
 	kernel/fs/ext2/inode.c kernel/fs/ext2/bmap.c kernel/fs/ext2/file.c \
-	kernel/fs/ext2/dir.c kernel/fs/ext2/namei.c kernel/fs/ext2/rename.c
+	kernel/fs/ext2/dir.c kernel/fs/ext2/namei.c kernel/fs/ext2/rename.c \
+	kernel/fs/ext2/times.c

@@ -27,6 +27,7 @@ UNIT_SRCS_test_bcache := kernel/fs/bcache.c tests/unit/ext2_host.c
 EXT2_SRCS := kernel/fs/ext2/super.c kernel/fs/ext2/bitmap.c \
 	kernel/fs/ext2/inode.c kernel/fs/ext2/bmap.c kernel/fs/ext2/file.c \
 	kernel/fs/ext2/dir.c kernel/fs/ext2/namei.c kernel/fs/ext2/rename.c \
+	kernel/fs/ext2/times.c \
 	kernel/fs/bcache.c
 EXT2_TEST_SRCS := $(EXT2_SRCS) tests/unit/ext2_host.c tests/unit/ext2_walk.c \
 	tests/unit/ext2_fixture.c tests/unit/ext2_test.c

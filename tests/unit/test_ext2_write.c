@@ -230,11 +230,14 @@ truncate_files(struct ext2_fs *fs, int bs)
 	CHECK_EQ(ext2_truncate(fs, EXT2_ROOT_INODE, 0), -EISDIR);
 }
 
+#define SOME_TIME_NS	(1234567890ull * 1000000000 + 123456789)
+
+/* @large: 256-byte inodes keep nanoseconds, 128-byte ones seconds. */
 static void
-set_attributes(struct ext2_fs *fs)
+set_attributes(struct ext2_fs *fs, bool large)
 {
 	struct ext2_attr a = { .mode = 0600, .uid = 100000, .gid = 100,
-			       .mtime_ns = 1234567890ull * 1000000000 };
+			       .mtime_ns = SOME_TIME_NS };
 	uint32_t ino = t_path(fs, "/hello.txt"), dev;
 
 	CHECK_EQ(ext2_setattr(fs, ino, &a, EXT2_ATTR_MODE | EXT2_ATTR_UID |
@@ -244,7 +247,8 @@ set_attributes(struct ext2_fs *fs)
 	CHECK_EQ(a.mode, 0100600);
 	CHECK_EQ(a.uid, 100000);
 	CHECK_EQ(a.gid, 100);
-	CHECK_EQ(a.mtime_ns, 1234567890ull * 1000000000);
+	CHECK_EQ(a.mtime_ns, large ? SOME_TIME_NS :
+		 SOME_TIME_NS - SOME_TIME_NS % 1000000000);
 	CHECK_EQ(ext2_create(fs, EXT2_ROOT_INODE, "fifo", 4, 010644, 0, 0, 0,
 			     &dev), 0);
 	CHECK_EQ(ext2_create(fs, EXT2_ROOT_INODE, "null", 4, 020666, 0x103, 0,
@@ -269,6 +273,8 @@ check_with_e2fsprogs(struct mounted *m, const uint8_t *data)
 			 "grep -q 'Size: 200'", m->img), 0);
 	CHECK_EQ(fix_run("debugfs -R 'ls -l /' '%s' 2>/dev/null | "
 			 "grep -q 'fifo'", m->img), 0);
+	CHECK_EQ(fix_run("debugfs -R 'stat /hello.txt' '%s' 2>/dev/null | "
+			 "grep -q 'mtime: 0x499602d2'", m->img), 0);
 	free(p);
 }
 
@@ -288,7 +294,7 @@ write_image(int bs, const char *extra, const char *tag)
 	replace_and_remove(m.fs);
 	churn_directory(m.fs);
 	truncate_files(m.fs, bs);
-	set_attributes(m.fs);
+	set_attributes(m.fs, strcmp(extra, "-I 128") && strcmp(tag, "rev0"));
 	unmount_check(&m);
 	check_with_e2fsprogs(&m, data);
 	remount(&m, EXT2_MOUNT_RDONLY);

@@ -241,7 +241,7 @@ static void
 dir_touch(struct ext2_node *dir)
 {
 	dir->in.i_flags &= ~EXT2_INDEX_FL;
-	dir->in.i_mtime = dir->in.i_ctime = ext2_now();
+	ext2_node_touch(dir, EXT2_TIME_MTIME | EXT2_TIME_CTIME);
 }
 
 struct add_arg {

@@ -142,10 +142,25 @@ struct ext2_inode {
 _Static_assert(sizeof(struct ext2_inode) == EXT2_GOOD_OLD_INODE_SIZE,
 	       "ext2 inode core is 128 bytes");
 
-/* Past the 128-byte core of a large inode: how much of it is in use.
- * New inodes get the fields up to i_projid, as Linux gives them. */
-#define EXT2_INODE_EXTRA_ISIZE_OFF	128
+/* Past the 128-byte core of a large inode: i_extra_isize says how many
+ * bytes of these fields exist (new inodes get all, as Linux gives them).
+ * Each *_extra holds nanoseconds << 2 and two more bits of seconds. */
+struct ext2_inode_extra {
+	uint16_t i_extra_isize;
+	uint16_t i_checksum_hi;
+	uint32_t i_ctime_extra;
+	uint32_t i_mtime_extra;
+	uint32_t i_atime_extra;
+	uint32_t i_crtime;
+	uint32_t i_crtime_extra;
+	uint32_t i_version_hi;
+	uint32_t i_projid;
+};
 #define EXT2_INODE_EXTRA_ISIZE		32
+_Static_assert(sizeof(struct ext2_inode_extra) == EXT2_INODE_EXTRA_ISIZE,
+	       "ext2 large inode fields are 32 bytes");
+#define EXT2_EXTRA_EPOCH_BITS		2
+#define EXT2_EXTRA_EPOCH_MASK		0x3
 
 #define EXT2_INDEX_FL		0x00001000	/* directory has a hash tree */
 

@@ -55,7 +55,14 @@ ext2_block_sectors(const struct ext2_fs *fs)
 struct ext2_node {
 	uint32_t ino;
 	struct ext2_inode in;
+	struct ext2_inode_extra extra;	/* large inodes: what follows in */
+	uint32_t extra_len;		/* bytes of extra on disk (0..32) */
 };
+
+/* Timestamps, for ext2_node_set_time() and ext2_node_touch(). */
+#define EXT2_TIME_ATIME		0x1
+#define EXT2_TIME_MTIME		0x2
+#define EXT2_TIME_CTIME		0x4
 
 /* super.c */
 uint32_t
@@ -78,6 +85,15 @@ ext2_node_init(struct ext2_fs *fs, uint32_t ino, uint32_t mode,
 	       uint32_t uid, uint32_t gid, struct ext2_node *n);
 uint64_t
 ext2_node_size(const struct ext2_node *n);
+/* Nanosecond timestamps: whole seconds in the core, the rest in the large
+ * inode fields where the inode has them. */
+uint64_t
+ext2_node_get_time(const struct ext2_node *n, unsigned int which);
+void
+ext2_node_set_time(struct ext2_node *n, unsigned int which, uint64_t ns);
+/* Sets the @which timestamps to now. */
+void
+ext2_node_touch(struct ext2_node *n, unsigned int which);
 void
 ext2_node_set_size(struct ext2_fs *fs, struct ext2_node *n, uint64_t size);
 bool

@@ -1,6 +1,7 @@
 /* ext2 file contents: read (holes as zeros), write (allocating blocks as
  * it goes), truncate both ways, symlink targets, and fsync, all on top of
  * the block map and the block cache. */
+#include <keel/clock.h>
 #include <keel/errno.h>
 #include <keel/heap.h>
 #include <keel/printk.h>
@@ -43,13 +44,15 @@ max_size(const struct ext2_fs *fs)
 static void
 touch_atime(struct ext2_fs *fs, struct ext2_node *n)
 {
-	uint32_t now = ext2_now();
+	uint64_t now = clock_realtime_ns();
+	uint64_t atime = ext2_node_get_time(n, EXT2_TIME_ATIME);
 
 	if (fs->read_only)
 		return;
-	if (n->in.i_atime <= n->in.i_mtime || n->in.i_atime <= n->in.i_ctime ||
-	    now - n->in.i_atime >= RELATIME_SECS) {
-		n->in.i_atime = now;
+	if (atime <= ext2_node_get_time(n, EXT2_TIME_MTIME) ||
+	    atime <= ext2_node_get_time(n, EXT2_TIME_CTIME) ||
+	    now - atime >= RELATIME_SECS * NSEC_PER_SEC) {
+		ext2_node_set_time(n, EXT2_TIME_ATIME, now);
 		ext2_node_store(fs, n);
 	}
 }
@@ -166,7 +169,7 @@ ext2_write(struct ext2_fs *fs, uint32_t ino, const void *buf, size_t len,
 	if (off + done > ext2_node_size(&n))
 		ext2_node_set_size(fs, &n, off + done);
 	if (done)
-		n.in.i_mtime = n.in.i_ctime = ext2_now();
+		ext2_node_touch(&n, EXT2_TIME_MTIME | EXT2_TIME_CTIME);
 	if (ext2_node_store(fs, &n) < 0 && r == 0)
 		r = -EIO;
 	return done ? (long)done : r;
@@ -210,7 +213,7 @@ ext2_node_truncate(struct ext2_fs *fs, struct ext2_node *n, uint64_t size)
 	}
 	if (r == 0)
 		ext2_node_set_size(fs, n, size);
-	n->in.i_mtime = n->in.i_ctime = ext2_now();
+	ext2_node_touch(n, EXT2_TIME_MTIME | EXT2_TIME_CTIME);
 	/* Freed blocks are gone from the map even after an error. */
 	return ext2_node_store(fs, n) < 0 && r == 0 ? -EIO : r;
 }

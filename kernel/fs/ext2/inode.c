@@ -36,6 +36,21 @@ inode_offset(const struct ext2_fs *fs, uint32_t ino)
 	return (idx % fs->inodes_per_block) * fs->inode_size;
 }
 
+static uint32_t
+extra_len(const struct ext2_fs *fs)
+{
+	return MIN(fs->inode_size - EXT2_GOOD_OLD_INODE_SIZE,
+		   (uint32_t)sizeof(struct ext2_inode_extra));
+}
+
+static void
+node_load_extra(struct ext2_fs *fs, struct ext2_node *n, const uint8_t *slot)
+{
+	memset(&n->extra, 0, sizeof(n->extra));
+	n->extra_len = extra_len(fs);
+	memcpy(&n->extra, slot + EXT2_GOOD_OLD_INODE_SIZE, n->extra_len);
+}
+
 /* Loads @ino; one that is free (no mode, or deleted) is corruption when a
  * name or a caller refers to it. */
 int
@@ -52,6 +67,7 @@ ext2_node_load(struct ext2_fs *fs, uint32_t ino, struct ext2_node *n)
 	if (r < 0)
 		return r;
 	memcpy(&n->in, b->data + inode_offset(fs, ino), sizeof(n->in));
+	node_load_extra(fs, n, b->data + inode_offset(fs, ino));
 	bcache_put_block(fs->cache, b);
 	n->ino = ino;
 	if (n->in.i_mode == 0 || n->in.i_dtime != 0) {
@@ -73,6 +89,8 @@ ext2_node_store(struct ext2_fs *fs, const struct ext2_node *n)
 	if (r < 0)
 		return r;
 	memcpy(b->data + inode_offset(fs, n->ino), &n->in, sizeof(n->in));
+	memcpy(b->data + inode_offset(fs, n->ino) + EXT2_GOOD_OLD_INODE_SIZE,
+	       &n->extra, n->extra_len);
 	bcache_mark_dirty(fs->cache, b, BCACHE_ORDER_META);
 	bcache_put_block(fs->cache, b);
 	return 0;
@@ -84,28 +102,28 @@ int
 ext2_node_init(struct ext2_fs *fs, uint32_t ino, uint32_t mode,
 	       uint32_t uid, uint32_t gid, struct ext2_node *n)
 {
-	uint32_t now = ext2_now();
 	struct bcache_buf *b;
-	uint16_t extra = EXT2_INODE_EXTRA_ISIZE;
 	int r;
 
 	r = bcache_get_block(fs->cache, ext2_inode_block(fs, ino), &b);
 	if (r < 0)
 		return r;
 	memset(b->data + inode_offset(fs, ino), 0, fs->inode_size);
-	if (fs->inode_size >= EXT2_GOOD_OLD_INODE_SIZE + EXT2_INODE_EXTRA_ISIZE)
-		memcpy(b->data + inode_offset(fs, ino) +
-		       EXT2_INODE_EXTRA_ISIZE_OFF, &extra, sizeof(extra));
 	bcache_mark_dirty(fs->cache, b, BCACHE_ORDER_META);
 	bcache_put_block(fs->cache, b);
 	memset(n, 0, sizeof(*n));
 	n->ino = ino;
+	n->extra_len = extra_len(fs);
+	if (n->extra_len == EXT2_INODE_EXTRA_ISIZE)
+		n->extra.i_extra_isize = EXT2_INODE_EXTRA_ISIZE;
 	n->in.i_mode = (uint16_t)mode;
 	n->in.i_uid = (uint16_t)uid;
 	n->in.i_uid_high = (uint16_t)(uid >> HIGH16_SHIFT);
 	n->in.i_gid = (uint16_t)gid;
 	n->in.i_gid_high = (uint16_t)(gid >> HIGH16_SHIFT);
-	n->in.i_atime = n->in.i_ctime = n->in.i_mtime = now;
+	ext2_node_touch(n, EXT2_TIME_ATIME | EXT2_TIME_MTIME | EXT2_TIME_CTIME);
+	n->extra.i_crtime = n->in.i_ctime;	/* birth time, where it fits */
+	n->extra.i_crtime_extra = n->extra.i_ctime_extra;
 	n->in.i_links_count = 1;
 	return 0;
 }
@@ -189,9 +207,9 @@ ext2_getattr(struct ext2_fs *fs, uint32_t ino, struct ext2_attr *out)
 	out->gid = n.in.i_gid | (uint32_t)n.in.i_gid_high << HIGH16_SHIFT;
 	out->size = ext2_node_size(&n);
 	out->blocks = n.in.i_blocks;
-	out->atime_ns = (uint64_t)n.in.i_atime * NSEC_PER_SEC;
-	out->mtime_ns = (uint64_t)n.in.i_mtime * NSEC_PER_SEC;
-	out->ctime_ns = (uint64_t)n.in.i_ctime * NSEC_PER_SEC;
+	out->atime_ns = ext2_node_get_time(&n, EXT2_TIME_ATIME);
+	out->mtime_ns = ext2_node_get_time(&n, EXT2_TIME_MTIME);
+	out->ctime_ns = ext2_node_get_time(&n, EXT2_TIME_CTIME);
 	if (type == EXT2_S_IFCHR || type == EXT2_S_IFBLK)
 		out->rdev = decode_rdev(&n);
 	return 0;
@@ -221,11 +239,13 @@ ext2_setattr(struct ext2_fs *fs, uint32_t ino, const struct ext2_attr *attr,
 		n.in.i_gid_high = (uint16_t)(attr->gid >> HIGH16_SHIFT);
 	}
 	if (valid & EXT2_ATTR_ATIME)
-		n.in.i_atime = (uint32_t)(attr->atime_ns / NSEC_PER_SEC);
+		ext2_node_set_time(&n, EXT2_TIME_ATIME, attr->atime_ns);
 	if (valid & EXT2_ATTR_MTIME)
-		n.in.i_mtime = (uint32_t)(attr->mtime_ns / NSEC_PER_SEC);
-	n.in.i_ctime = (valid & EXT2_ATTR_CTIME) ?
-		       (uint32_t)(attr->ctime_ns / NSEC_PER_SEC) : ext2_now();
+		ext2_node_set_time(&n, EXT2_TIME_MTIME, attr->mtime_ns);
+	if (valid & EXT2_ATTR_CTIME)
+		ext2_node_set_time(&n, EXT2_TIME_CTIME, attr->ctime_ns);
+	else
+		ext2_node_touch(&n, EXT2_TIME_CTIME);
 	return ext2_node_store(fs, &n);
 }
 

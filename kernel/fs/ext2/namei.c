@@ -235,7 +235,7 @@ ext2_link(struct ext2_fs *fs, uint32_t dir, const char *name, size_t len,
 		return r;
 	/* The count goes up before the name exists (class META first). */
 	n.in.i_links_count++;
-	n.in.i_ctime = ext2_now();
+	ext2_node_touch(&n, EXT2_TIME_CTIME);
 	r = ext2_node_store(fs, &n);
 	if (r == 0)
 		r = ext2_dir_add(fs, &d, name, len, ino, n.in.i_mode);
@@ -254,7 +254,7 @@ drop_link(struct ext2_fs *fs, struct ext2_node *n, uint32_t *orphan)
 		n->in.i_links_count = 0;
 	else
 		n->in.i_links_count--;
-	n->in.i_ctime = ext2_now();
+	ext2_node_touch(n, EXT2_TIME_CTIME);
 	if (n->in.i_links_count == 0)
 		*orphan = n->ino;
 	return ext2_node_store(fs, n);

@@ -90,7 +90,7 @@ replace_target(struct ext2_fs *fs, struct rename_ctx *c, uint32_t *orphan)
 		c->victim.in.i_links_count = 0;
 	else
 		c->victim.in.i_links_count--;
-	c->victim.in.i_ctime = ext2_now();
+	ext2_node_touch(&c->victim, EXT2_TIME_CTIME);
 	if (c->victim.in.i_links_count == 0)
 		*orphan = c->victim.ino;
 	return ext2_node_store(fs, &c->victim);
@@ -142,7 +142,7 @@ do_rename(struct ext2_fs *fs, struct rename_ctx *c, const char *oname,
 		r = remove_old(fs, c, oname, olen);
 	if (r == 0 && c->is_dir && c->od.ino != c->nd->ino)
 		r = reparent(fs, c);
-	c->moved.in.i_ctime = ext2_now();
+	ext2_node_touch(&c->moved, EXT2_TIME_CTIME);
 	if (r == 0)
 		r = ext2_node_store(fs, &c->moved);
 	if (r == 0 && c->nd != &c->od)
