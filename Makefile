@@ -126,8 +126,8 @@ tools-test: deps kernel
 	$(PYTHON) tests/run_suites.py pytest tests/tools
 
 # --- fuzzing -------------------------------------------------------------
-# libFuzzer targets for the ELF, cpio and partition-table parsers, seeded
-# from real tools
+# libFuzzer targets for the ELF, cpio and partition-table parsers and
+# ext2, seeded from real tools
 # (tests/fuzz/seeds.sh) and run FUZZ_TIME seconds each by `make test`. The
 # fuzzers' chatter goes to build/fuzz/*.log; a crash prints it and fails.
 FUZZ_CC		:= clang
@@ -140,15 +140,18 @@ FUZZ_SRCS_elf	:= kernel/exec/elf_parse.c kernel/exec/elf_format.h \
 FUZZ_SRCS_cpio	:= kernel/exec/cpio.c kernel/include/keel/cpio.h
 FUZZ_SRCS_partition := kernel/drivers/partition.c kernel/lib/crc32.c \
 		   kernel/drivers/partition_fmt.h kernel/include/keel/partition.h
+FUZZ_SRCS_ext2	:= $(EXT2_SRCS) tests/unit/ext2_host.c tests/unit/ext2_walk.c \
+		   tests/unit/ext2_host.h kernel/include/keel/ext2.h \
+		   kernel/include/keel/bcache.h $(wildcard kernel/fs/ext2/*.h)
+FUZZ_TARGETS	:= elf cpio partition ext2
 
 $(FUZZ_DIR)/fuzz_%: tests/fuzz/fuzz_%.c $$(FUZZ_SRCS_$$*)
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(filter %.c,$(FUZZ_SRCS_$*))
 
-fuzz-test: deps $(FUZZ_DIR)/fuzz_elf $(FUZZ_DIR)/fuzz_cpio \
-	   $(FUZZ_DIR)/fuzz_partition
+fuzz-test: deps $(addprefix $(FUZZ_DIR)/fuzz_,$(FUZZ_TARGETS))
 	tests/fuzz/seeds.sh $(FUZZ_DIR)
-	@for t in elf cpio partition; do \
+	@for t in $(FUZZ_TARGETS); do \
 		echo "fuzz_$$t: $(FUZZ_TIME)s"; \
 		$(FUZZ_DIR)/fuzz_$$t -max_total_time=$(FUZZ_TIME) \
 			-rss_limit_mb=2048 -max_len=65536 -print_final_stats=1 \

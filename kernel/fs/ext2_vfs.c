@@ -28,12 +28,19 @@
 struct ext2_vnode {
 	struct vnode vnode;
 	struct ext2_vnode *hash_next;
+	uint64_t named_gen;	/* last given a name during this sync generation */
 };
 
+/* ext2_fsync() writes a file's data and inode but not the directory entry
+ * naming it; an application that creates a file, writes it and fsyncs it
+ * expects to find it after a crash (ext4 and most others give that). So a
+ * file named since the last whole sync is fsynced by a whole ordered sync:
+ * sync_gen counts those. */
 struct ext2_mount {
 	struct mount mount;
 	struct ext2_fs *fs;
 	struct ext2_vnode *hash[INODE_HASH_BUCKETS];
+	uint64_t sync_gen;
 };
 
 static const struct vnode_ops ext2_vnode_ops;
@@ -42,6 +49,26 @@ static struct ext2_mount *
 mount_of(const struct vnode *v)
 {
 	return container_of(v->mnt, struct ext2_mount, mount);
+}
+
+/* @v got a (new) name: its next fsync must make the name durable too. */
+static void
+named(struct vnode *v)
+{
+	container_of(v, struct ext2_vnode, vnode)->named_gen =
+		mount_of(v)->sync_gen + 1;
+}
+
+/* A whole ordered sync of @m; opens a new sync generation. */
+static int
+sync_whole(struct ext2_mount *m)
+{
+	uint64_t gen = m->sync_gen;
+	int err = ext2_sync(m->fs);
+
+	if (!err)
+		m->sync_gen = gen + 1;
+	return err;
 }
 
 static struct ext2_fs *
@@ -200,8 +227,10 @@ ext2v_create(struct vnode *dir, const char *name, uint32_t mode, int *err)
 		return NULL;
 	refresh(dir);
 	v = iget(mount_of(dir), ino, err);
-	if (v)
+	if (v) {
 		v->parent = dir;
+		named(v);
+	}
 	return v;
 }
 
@@ -227,6 +256,7 @@ ext2v_link(struct vnode *dir, const char *name, struct vnode *v)
 		refresh(v);
 		refresh(dir);
 		v->parent = dir;
+		named(v);
 	}
 	return err;
 }
@@ -276,6 +306,7 @@ ext2v_rename(struct vnode *odir, const char *oname, struct vnode *ndir,
 	if (v) {
 		refresh(v);
 		v->parent = ndir;
+		named(v);
 	}
 	orphaned(mount_of(odir), orphan);
 	return 0;
@@ -387,7 +418,12 @@ ext2v_setattr(struct vnode *v)
 static int
 ext2v_fsync(struct vnode *v)
 {
-	return ext2_fsync(fs_of(v), ino_of(v));
+	struct ext2_mount *m = mount_of(v);
+
+	if (container_of(v, struct ext2_vnode, vnode)->named_gen > m->sync_gen ||
+	    S_ISDIR(v->mode))
+		return sync_whole(m);
+	return ext2_fsync(m->fs, ino_of(v));
 }
 
 static const struct vnode_ops ext2_vnode_ops = {
@@ -417,7 +453,7 @@ ext2m_statfs(struct mount *mnt, struct vfs_statfs *out)
 static int
 ext2m_sync(struct mount *mnt)
 {
-	return ext2_sync(container_of(mnt, struct ext2_mount, mount)->fs);
+	return sync_whole(container_of(mnt, struct ext2_mount, mount));
 }
 
 /* Open-but-unlinked inodes are freed first, so the unmount leaves no

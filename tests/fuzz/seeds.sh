@@ -1,9 +1,11 @@
 #!/bin/sh
 # Seeds the fuzz corpora in $1 from real tools: the host's /usr/bin/true and
 # a static musl program for ELF, GNU cpio archives (newc and crc) for cpio,
-# sfdisk-made 64 KiB disks (MBR with logical partitions, GPT) for partition.
+# sfdisk-made 64 KiB disks (MBR with logical partitions, GPT) for partition;
+# small images made by mke2fs -d for ext2 (1 KiB blocks, with and without
+# the filetype feature; a sparse file reaching double indirect blocks).
 set -eu
-mkdir -p "$1/corpus_elf" "$1/corpus_cpio" "$1/corpus_partition"
+mkdir -p "$1/corpus_elf" "$1/corpus_cpio" "$1/corpus_partition" "$1/corpus_ext2"
 out=$(cd "$1" && pwd)
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
@@ -38,3 +40,17 @@ start=60, size=20'
 			cp "$tmp/$label.img" "$out/corpus_partition/$label"
 	done
 fi
+mkdir -p "$tmp/e2/dir/sub"
+printf 'hello\n' > "$tmp/e2/file"
+printf 'deep\n' > "$tmp/e2/dir/sub/f"
+ln -s file "$tmp/e2/fast"
+ln -s "dir/sub/$(printf '%080d' 0)" "$tmp/e2/slow"
+head -c 14000 /etc/services > "$tmp/e2/dir/indirect" 2>/dev/null || :
+printf 'x' | dd of="$tmp/e2/sparse" bs=1 seek=300000 status=none
+for opt in filetype ^filetype; do
+	: > "$tmp/img"
+	mke2fs -q -F -t ext2 -b 1024 -N 32 -I 128 -m 0 -O "$opt" -d "$tmp/e2" \
+		"$tmp/img" 64k >/dev/null
+	truncate -s 64k "$tmp/img"	# mke2fs leaves unused tail blocks unwritten
+	cp "$tmp/img" "$out/corpus_ext2/img_$(echo "$opt" | tr "^" "n")"
+done

@@ -27,3 +27,20 @@ UNIT_SRCS_test_partition := kernel/drivers/partition.c kernel/lib/crc32.c
 UNIT_TESTS += test_virtqueue
 UNIT_SRCS_test_virtqueue := kernel/drivers/virtio/virtqueue.c \
 	kernel/mm/heap.c kernel/mm/pmm.c
+UNIT_TESTS += test_bcache
+UNIT_SRCS_test_bcache := kernel/fs/bcache.c tests/unit/ext2_host.c
+EXT2_SRCS := kernel/fs/ext2/super.c kernel/fs/ext2/bitmap.c \
+	kernel/fs/ext2/inode.c kernel/fs/ext2/bmap.c kernel/fs/ext2/file.c \
+	kernel/fs/ext2/dir.c kernel/fs/ext2/namei.c kernel/fs/ext2/rename.c \
+	kernel/fs/ext2/times.c \
+	kernel/fs/bcache.c
+EXT2_TEST_SRCS := $(EXT2_SRCS) tests/unit/ext2_host.c tests/unit/ext2_walk.c \
+	tests/unit/ext2_fixture.c tests/unit/ext2_test.c
+UNIT_TESTS += test_ext2
+UNIT_SRCS_test_ext2 := $(EXT2_TEST_SRCS)
+UNIT_TESTS += test_ext2_write
+UNIT_SRCS_test_ext2_write := $(EXT2_TEST_SRCS)
+UNIT_TESTS += test_ext2_crash
+UNIT_SRCS_test_ext2_crash := $(EXT2_TEST_SRCS)
+UNIT_TESTS += test_ext2_corrupt
+UNIT_SRCS_test_ext2_corrupt := $(EXT2_TEST_SRCS)

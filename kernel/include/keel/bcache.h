@@ -1,0 +1,88 @@
+/* The block cache: file-system-sized blocks of one block device, looked up
+ * by block number, written back later with dirty tracking, bounded in size
+ * (least recently used clean blocks go first). Each dirty block carries a
+ * write-order class; bcache_sync_all() writes class 0 blocks, flushes the
+ * device, then class 1 and so on, which is how a file system says "these
+ * blocks reach the disk before those". Not thread-safe: its owner (one
+ * mounted file system) serializes every call with its own lock. May sleep. */
+#ifndef KEEL_BCACHE_H
+#define KEEL_BCACHE_H
+
+#include <keel/compiler.h>
+#include <keel/list.h>
+
+struct blkdev;
+struct bcache;
+
+/* Write-order classes, written in this order by bcache_sync_all(). */
+enum bcache_order {
+	BCACHE_ORDER_DATA = 0,	/* file data and what only it points to */
+	BCACHE_ORDER_META = 1,	/* inodes, bitmaps, descriptors, superblock */
+	BCACHE_ORDER_NAMES = 2,	/* directory entries naming inodes */
+	BCACHE_ORDER_COUNT
+};
+
+struct bcache_buf {
+	uint64_t blockno;
+	uint8_t *data;			/* block_size bytes */
+	struct bcache_buf *hash_next;	/* bucket chain */
+	struct list_node lru;		/* front: least recently used */
+	int refs;			/* bcache_get_* holders */
+	int order;			/* dirty: its bcache_order; else -1 */
+};
+
+/* Counters for tests and statistics. */
+struct bcache_stats {
+	uint64_t hits, misses, reads, writes, flushes, evictions;
+	size_t cached, dirty;
+};
+
+/* A cache of @block_size-byte blocks (a multiple of 512) of @bd holding at
+ * most @max_blocks of them. NULL without memory. */
+struct bcache *
+bcache_create(struct blkdev *bd, uint32_t block_size, size_t max_blocks);
+/* Frees every block, dirty or not: sync first. No block may be held. */
+void
+bcache_destroy(struct bcache *c);
+
+/* Holds block @blockno, read from the device if not cached. -EIO past the
+ * device's end or when the device fails; -ENOMEM when every cached block
+ * is held. Release with bcache_put_block(). */
+int
+bcache_get_block(struct bcache *c, uint64_t blockno, struct bcache_buf **out);
+/* As bcache_get_block(), but the caller overwrites the whole block: no
+ * read, the contents are zeroed. */
+int
+bcache_get_block_zeroed(struct bcache *c, uint64_t blockno,
+			struct bcache_buf **out);
+void
+bcache_put_block(struct bcache *c, struct bcache_buf *b);
+/* Marks @b modified, to be written in class @order; a block dirtied twice
+ * keeps the earlier class. */
+void
+bcache_mark_dirty(struct bcache *c, struct bcache_buf *b,
+		  enum bcache_order order);
+/* Drops block @blockno (freed by the file system) without writing it. */
+void
+bcache_forget_block(struct bcache *c, uint64_t blockno);
+
+/* Writes those of @blocks that are cached and dirty, in the given order,
+ * without a device flush. Returns 0 or the first error (blocks that failed
+ * stay dirty). */
+int
+bcache_sync_blocks(struct bcache *c, const uint64_t *blocks, size_t n);
+/* Writes every dirty block of class @order, without a device flush. */
+int
+bcache_sync_class(struct bcache *c, enum bcache_order order);
+/* Writes every dirty block class by class, flushing the device after each
+ * class: the ordering barrier. */
+int
+bcache_sync_all(struct bcache *c);
+/* The device's write cache flush (a barrier for what was written). */
+int
+bcache_flush(struct bcache *c);
+
+void
+bcache_get_stats(struct bcache *c, struct bcache_stats *out);
+
+#endif
