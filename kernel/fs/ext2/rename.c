@@ -79,10 +79,12 @@ replace_target(struct ext2_fs *fs, struct rename_ctx *c, uint32_t *orphan)
 
 	if (r == 0)
 		r = ext2_node_store(fs, c->nd);
-	if (r == 0)
-		r = ext2_sync(fs);
 	if (r < 0)
 		return r;
+	/* A device that fails here fails the next sync too, which reports
+	 * it; the rename itself goes on so the cached tree stays whole. */
+	if (ext2_sync(fs) < 0)
+		EXT2_ERR(fs, "rename: the new entry is not on the disk yet");
 	if (mode_is_dir(c->victim.in.i_mode) && c->nd->in.i_links_count > 1)
 		c->nd->in.i_links_count--;	/* the victim's ".." */
 	if (mode_is_dir(c->victim.in.i_mode) ||
