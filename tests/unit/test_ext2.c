@@ -96,6 +96,9 @@ check_errors(struct ext2_fs *fs)
 	CHECK_EQ(ext2_read(fs, t_path(fs, "/hello.txt"), buf, 8, 100), 0);
 	CHECK_EQ(ext2_getattr(fs, 0, &(struct ext2_attr){ 0 }), -EIO);
 	CHECK_EQ(ext2_getattr(fs, 1u << 30, &(struct ext2_attr){ 0 }), -EIO);
+	/* reserved inodes (7: the resize inode) are not files */
+	CHECK_EQ(ext2_getattr(fs, 7, &(struct ext2_attr){ 0 }), -EIO);
+	CHECK_EQ(ext2_read(fs, 7, buf, 8, 0), -EIO);
 }
 
 static void

@@ -1,5 +1,5 @@
 /* ext2 block and inode allocation: one bitmap block per group for each,
- * searched from a goal group outwards; the descriptor and superblock free
+ * searched from a goal group on (wrapping around); the descriptor and superblock free
  * counts follow every change. A bit found in the wrong state is corruption
  * (-EIO), never silently fixed. */
 #include <keel/errno.h>

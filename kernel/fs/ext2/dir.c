@@ -51,6 +51,7 @@ entry_at(struct ext2_fs *fs, const struct ext2_node *dir,
 	    e->rec_len > fs->block_size - off ||
 	    entry_name_len(fs, e) > EXT2_NAME_LEN ||
 	    EXT2_DIR_REC_LEN(entry_name_len(fs, e)) > e->rec_len ||
+	    (e->inode && entry_name_len(fs, e) == 0) ||
 	    e->inode > fs->sb.s_inodes_count) {
 		EXT2_ERR(fs, "directory %u: bad entry at block %llu offset %u",
 			 dir->ino, (unsigned long long)b->blockno, off);

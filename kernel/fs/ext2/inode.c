@@ -13,10 +13,13 @@
 #define DEV_MAJOR_SHIFT		8
 #define PERM_MASK		07777
 
+/* The root and the inodes from first_ino on; the other reserved ones
+ * (bad blocks, resize, journal...) are never files of ours. */
 static bool
 ino_valid(const struct ext2_fs *fs, uint32_t ino)
 {
-	return ino >= 1 && ino <= fs->sb.s_inodes_count;
+	return (ino == EXT2_ROOT_INO || ino >= fs->first_ino) &&
+	       ino <= fs->sb.s_inodes_count;
 }
 
 uint32_t

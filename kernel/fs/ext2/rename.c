@@ -46,14 +46,19 @@ load_dirs(struct ext2_fs *fs, struct rename_ctx *c, uint32_t odir,
 static int
 check_target(struct ext2_fs *fs, struct rename_ctx *c, uint32_t ndir)
 {
+	bool moves_dir = c->is_dir && c->od.ino != ndir;
 	int r = 0;
 
-	if (c->is_dir && c->od.ino != ndir)
+	if (moves_dir)
 		r = ext2_check_not_ancestor(fs, c->moved.ino, ndir);
-	if (r < 0 || !c->replace)
-		return r < 0 ? r :
-		       c->is_dir && c->od.ino != ndir &&
-		       c->nd->in.i_links_count >= EXT2_LINK_MAX ? -EMLINK : 0;
+	if (r < 0)
+		return r;
+	if (!c->replace) {
+		/* The new parent gains a link (a replaced dir frees one). */
+		if (moves_dir && c->nd->in.i_links_count >= EXT2_LINK_MAX)
+			return -EMLINK;
+		return 0;
+	}
 	r = ext2_node_load(fs, c->npos.ino, &c->victim);
 	if (r < 0)
 		return r;
@@ -79,10 +84,12 @@ replace_target(struct ext2_fs *fs, struct rename_ctx *c, uint32_t *orphan)
 
 	if (r == 0)
 		r = ext2_node_store(fs, c->nd);
-	if (r == 0)
-		r = ext2_sync(fs);
 	if (r < 0)
 		return r;
+	/* A device that fails here fails the next sync too, which reports
+	 * it; the rename itself goes on so the cached tree stays whole. */
+	if (ext2_sync(fs) < 0)
+		EXT2_ERR(fs, "rename: the new entry is not on the disk yet");
 	if (mode_is_dir(c->victim.in.i_mode) && c->nd->in.i_links_count > 1)
 		c->nd->in.i_links_count--;	/* the victim's ".." */
 	if (mode_is_dir(c->victim.in.i_mode) ||

@@ -47,7 +47,9 @@ struct ext2_statfs {
 
 /* Called by ext2_readdir() for each entry; a non-zero return stops the
  * walk before this entry is consumed. @type is a DT_* value (EXT2_FT_*
- * mapped to dirent d_type numbers; 0 when unknown). */
+ * mapped to dirent d_type numbers; 0 when unknown). @name is not
+ * NUL-terminated. It runs with a cache block held: it must not call back
+ * into the same fs. */
 typedef int (*ext2_filldir_fn)(void *arg, const char *name, size_t len,
 			       uint32_t ino, unsigned int type);
 
@@ -59,7 +61,8 @@ typedef int (*ext2_filldir_fn)(void *arg, const char *name, size_t len,
 int
 ext2_mount(struct blkdev *bd, int flags, struct ext2_fs **out);
 /* Writes everything back, marks the fs clean and frees it (also on error,
- * which is returned). */
+ * which is returned). Release orphans (ext2_inode_release) first: one left
+ * behind is found and freed by the next e2fsck. */
 int
 ext2_unmount(struct ext2_fs *fs);
 /* Writes every dirty block back in crash-safe order, then flushes. */
