@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <unistd.h>
@@ -158,15 +159,27 @@ proc_self_fd_names_open_files(void)
 	       close(fd) == 0;
 }
 
+/* Generated files cannot be mapped (Linux: ENODEV), and reading one
+ * while the tree is busy elsewhere does not wedge anything. */
+static int
+proc_files_cannot_be_mapped(void)
+{
+	int fd = open("/proc/mounts", O_RDONLY);
+	void *p = fd < 0 ? MAP_FAILED : mmap(NULL, 4096, PROT_READ, MAP_PRIVATE, fd, 0);
+
+	return fd >= 0 && p == MAP_FAILED && errno == ENODEV && close(fd) == 0;
+}
+
 int
 main(void)
 {
-	printf("KTAP version 1\n1..5\n");
+	printf("KTAP version 1\n1..6\n");
 	report("proc_mounts_lists_each", proc_mounts_lists_each());
 	report("each_mount_is_its_own_fs", each_mount_is_its_own_fs());
 	report("dotdot_crosses_mount_points", dotdot_crosses_mount_points());
 	report("no_renames_across_mounts", no_renames_across_mounts());
 	report("proc_self_fd_names_open_files", proc_self_fd_names_open_files());
+	report("proc_files_cannot_be_mapped", proc_files_cannot_be_mapped());
 	printf("# %d failed\n", ktap_failed);
 	return ktap_failed;
 }

@@ -77,8 +77,8 @@ mmap_file(uint64_t addr, uint64_t len, unsigned prot, uint64_t flags, int fd,
 
 	if (!f || (f->flags & O_ACCMODE) == O_WRONLY)
 		return -EBADF;
-	if (!S_ISREG(f->vnode->mode))
-		return -ENODEV;
+	if (!S_ISREG(f->vnode->mode) || f->vnode->dev)
+		return -ENODEV;		/* /proc files are generated, not stored */
 	if (!IS_ALIGNED(off, PAGE_SIZE))
 		return -EINVAL;
 	if ((flags & MAP_TYPE) != MAP_PRIVATE && (prot & PROT_WRITE))
