@@ -232,7 +232,13 @@ def _tree_listing(top):
     return out
 
 
-def test_busybox_tar_and_gzip_round_trip_on_ext2(kernel, programs, tmp_path):
+# The data-disk tests run over virtio-mmio and over modern virtio-pci.
+DATA_MACHINES = ["microvm", "q35"]
+
+
+@pytest.mark.parametrize("machine", DATA_MACHINES)
+def test_busybox_tar_and_gzip_round_trip_on_ext2(kernel, programs, tmp_path,
+                                                  machine):
     """busybox tar unpacks a tree onto an ext2 data disk, packs it again
     and gzip compresses the archive; the host unpacks the result and finds
     the tree byte-identical."""
@@ -249,7 +255,8 @@ def test_busybox_tar_and_gzip_round_trip_on_ext2(kernel, programs, tmp_path):
              "/bin/busybox tar -cf /data/out.tar -C /data tree",
              "/bin/busybox gzip /data/out.tar"]
     for step in steps:
-        r = boot(kernel, f"{mount} {step}", [disk], initrd_path=cpio)
+        r = boot(kernel, f"{mount} {step}", [disk], initrd_path=cpio,
+                 machine=machine)
         assert ok(r), explain(r)
         assert_clean(disk)
     packed = debugfs_cat(disk, "/out.tar.gz")
@@ -276,8 +283,9 @@ def sqlite_root(tmp_path_factory):
                            "/data/.keep": b""})
 
 
+@pytest.mark.parametrize("machine", DATA_MACHINES)
 def test_sqlite3_database_on_ext2_survives_reboot(kernel, sqlite_root,
-                                                   tmp_path):
+                                                   tmp_path, machine):
     """Debian's sqlite3 creates a database on an ext2 data disk and inserts
     10,000 rows in transactions; a second boot reads them back; e2fsck -fn
     is clean after each."""
@@ -285,12 +293,12 @@ def test_sqlite3_database_on_ext2_survives_reboot(kernel, sqlite_root,
     disk = whole_disk(tmp_path / "data.img", tmp_path / "empty")
     env = "--env=HOME=/tmp --mount=vda:/data"
     r = boot(kernel, f'{env} /usr/bin/sqlite3 /data/t.db ".read /etc/load.sql"',
-             [disk], initrd_path=sqlite_root, memory="256M")
+             [disk], initrd_path=sqlite_root, memory="256M", machine=machine)
     assert ok(r), explain(r)
     assert_clean(disk)
     r = boot(kernel, f'{env} /usr/bin/sqlite3 /data/t.db '
                      '"select count(*), sum(n), max(name) from t;"',
-             [disk], initrd_path=sqlite_root, memory="256M")
+             [disk], initrd_path=sqlite_root, memory="256M", machine=machine)
     assert ok(r), explain(r)
     assert f"{ROWS}|{ROWS * (ROWS + 1) // 2}|row 9999" in r.output, explain(r)
     assert_clean(disk)
@@ -325,14 +333,16 @@ def _boot_until_acks(argv, acks, timeout):
     return seen, buf.decode("utf-8", "replace")
 
 
-def test_power_cut_keeps_every_fsynced_record(kernel, programs, tmp_path):
+@pytest.mark.parametrize("machine", DATA_MACHINES)
+def test_power_cut_keeps_every_fsynced_record(kernel, programs, tmp_path,
+                                              machine):
     """QEMU is killed in the middle of a stream of fsync'd appends; e2fsck
     -fy repairs the disk; the next boot finds every acknowledged record."""
     (tmp_path / "empty").mkdir()
     disk = whole_disk(tmp_path / "data.img", tmp_path / "empty")
     cpio = _data_initrd(tmp_path, programs, {})
-    extra, device = TRANSPORTS["microvm"]
-    b = qemu.Boot(machine="microvm", kernel=kernel, initrd=cpio,
+    extra, device = TRANSPORTS[machine]
+    b = qemu.Boot(machine=machine, kernel=kernel, initrd=cpio,
                   append=f"--mount=vda:/data /bin/appender append /data/log "
                          f"{APPEND_TOTAL}",
                   memory="256M", accel=ACCEL,
@@ -344,7 +354,7 @@ def test_power_cut_keeps_every_fsynced_record(kernel, programs, tmp_path):
     assert fix.returncode in (0, 1), f"{fix.stdout}{fix.stderr}"
     assert_clean(disk)
     r = boot(kernel, "--mount=vda:/data /bin/appender check /data/log",
-             [disk], initrd_path=cpio)
+             [disk], initrd_path=cpio, machine=machine)
     assert ok(r), explain(r)
     assert "bad " not in r.output, explain(r)
     have = int(r.output.split("records ")[1].split()[0])
