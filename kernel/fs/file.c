@@ -20,6 +20,7 @@ file_new(struct vnode *v, int flags)
 		return NULL;
 	f->vnode = v;
 	f->flags = flags & ~O_CLOEXEC;
+	list_init(&f->epoll_items);
 	__atomic_fetch_add(&v->refs, 1, __ATOMIC_RELAXED);
 	return f;
 }
@@ -39,11 +40,18 @@ file_finish(struct file *f)
 {
 	if (!f)
 		return;
+	epoll_file_release(f);
 	flock_release(f);
 	__atomic_fetch_sub(&f->vnode->refs, 1, __ATOMIC_RELAXED);
 	if (f->vnode->dev && f->vnode->dev->release)
 		f->vnode->dev->release(f->vnode, f->flags);
 	kfree(f);
+}
+
+void
+file_discard(struct file *f)
+{
+	file_finish(f);
 }
 
 int
@@ -90,6 +98,32 @@ fd_close(int fd)
 	spin_unlock(&fd_lock);
 	file_finish(last);
 	return f ? 0 : -EBADF;
+}
+
+struct file *
+fd_get_ref(int fd)
+{
+	struct file *f;
+
+	if (fd < 0 || fd >= FD_MAX)
+		return NULL;
+	spin_lock(&fd_lock);
+	f = table[fd];
+	if (f)
+		f->refs++;
+	spin_unlock(&fd_lock);
+	return f;
+}
+
+void
+file_unref(struct file *f)
+{
+	struct file *last;
+
+	spin_lock(&fd_lock);
+	last = file_put(f);
+	spin_unlock(&fd_lock);
+	file_finish(last);
 }
 
 int

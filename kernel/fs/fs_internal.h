@@ -14,6 +14,10 @@ vnode_new(uint32_t mode);
 int
 dir_link(struct vnode *dir, const char *name, struct vnode *v);
 
+/* epoll, eventfd and timerfd files: no S_IFMT type, as Linux's
+ * anonymous inodes. */
+#define EVENT_FILE_MODE		0600
+
 struct file;
 /* A new pipe's two ends (pipe.c). */
 int

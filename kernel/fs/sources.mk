@@ -2,4 +2,5 @@
 # unpacker and the descriptor table.
 KERNEL_SRCS += kernel/fs/ramfs.c kernel/fs/path.c kernel/fs/devfs.c \
 	kernel/fs/vfs_init.c kernel/fs/unpack.c kernel/fs/file.c \
-	kernel/fs/pipe.c kernel/fs/procfs.c kernel/fs/flock.c
+	kernel/fs/pipe.c kernel/fs/procfs.c kernel/fs/flock.c \
+	kernel/fs/poll.c kernel/fs/epoll.c kernel/fs/eventfd.c kernel/fs/timerfd.c

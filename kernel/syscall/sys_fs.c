@@ -1,13 +1,16 @@
 /* File descriptors: open(at), close, read, write, their vectored and
- * positional forms, lseek, dup/dup2/dup3, fcntl. Data moves between the
- * application and the file through a small bounce buffer, so no user
- * memory is touched with the tree's lock held. */
+ * positional forms, sendfile, lseek, dup/dup2/dup3, fcntl. Data moves
+ * between the application and the file through a small bounce buffer, so
+ * no user memory is touched with the tree's lock held. */
 #include <keel/errno.h>
 #include <keel/file.h>
+#include <keel/heap.h>
 #include <keel/syscall.h>
+#include <keel/thread.h>
 #include <keel/uaccess.h>
 #include "../fs/fs_internal.h"
 #include "sys_fs.h"
+#include "sys_signal.h"
 
 #define BOUNCE		1024
 #define IOV_MAX		1024
@@ -26,18 +29,77 @@
 #define F_UNLCK		2
 #define FD_CLOEXEC	1
 #define SETFL_MASK	(O_APPEND | O_NONBLOCK)
+#define SIGPIPE		13
+#define SENDFILE_CHUNK	(16 * 1024)
+/* Linux caps one read or write at INT_MAX rounded down to a page. */
+#define MAX_RW_COUNT	0x7ffff000L
 
 struct iovec_user {
 	uint64_t base;
 	uint64_t len;
 };
 
-/* What a device's read/write gets: pipes want the open flags, the rest
- * the offset. */
+/* Pipes and anonymous files (epoll, eventfd, timerfd) have no offset:
+ * their operations take the open flags instead, and pread/pwrite/lseek
+ * are -ESPIPE. */
+static bool
+file_is_stream(const struct file *f)
+{
+	uint32_t type = f->vnode->mode & S_IFMT;
+
+	return type == S_IFIFO || type == 0;
+}
+
 static uint64_t
 dev_arg(const struct file *f, uint64_t off)
 {
-	return S_ISFIFO(f->vnode->mode) ? (uint64_t)f->flags : off;
+	return file_is_stream(f) ? (uint64_t)f->flags : off;
+}
+
+/* One read into kernel memory at @off. May sleep (devices). */
+static long
+file_read_kernel(struct file *f, char *kbuf, size_t len, uint64_t off)
+{
+	long n;
+
+	if (f->vnode->dev)	/* may sleep: no tree lock */
+		return f->vnode->dev->read ?
+		       f->vnode->dev->read(f->vnode, kbuf, len, dev_arg(f, off))
+		       : -EINVAL;
+	spin_lock(&vfs_lock);
+	n = vfs_read(f->vnode, kbuf, len, off);
+	spin_unlock(&vfs_lock);
+	return n;
+}
+
+/* One write from kernel memory at @off (the end with O_APPEND). */
+static long
+file_write_kernel(struct file *f, const char *kbuf, size_t len, uint64_t off)
+{
+	long n;
+
+	if (f->vnode->dev)	/* may sleep: no tree lock */
+		return f->vnode->dev->write ?
+		       f->vnode->dev->write(f->vnode, kbuf, len, dev_arg(f, off))
+		       : -EINVAL;
+	spin_lock(&vfs_lock);
+	if (f->flags & O_APPEND)
+		off = f->vnode->size;
+	n = vfs_write(f->vnode, kbuf, len, off);
+	spin_unlock(&vfs_lock);
+	return n;
+}
+
+/* A write to a pipe nobody reads: SIGPIPE's action comes first, as on
+ * Linux. Its default ends the program (128 + SIGPIPE, as raise() does
+ * here); ignored, handled (handlers are not run yet) or blocked, the
+ * write just fails with -EPIPE. */
+static long
+write_result(long n)
+{
+	if (n == -EPIPE && !(thread_current()->sigmask & (1ULL << (SIGPIPE - 1))))
+		(void)signal_raise_self(SIGPIPE);
+	return n;
 }
 
 static long
@@ -48,17 +110,8 @@ file_read_at(struct file *f, char __user *buf, size_t len, uint64_t off)
 
 	while (done < len) {
 		size_t chunk = MIN(len - done, sizeof(bounce));
-		long n;
+		long n = file_read_kernel(f, bounce, chunk, off + done);
 
-		if (f->vnode->dev) {	/* may sleep: no tree lock */
-			n = f->vnode->dev->read ?
-			    f->vnode->dev->read(f->vnode, bounce, chunk,
-						dev_arg(f, off + done)) : -EINVAL;
-		} else {
-			spin_lock(&vfs_lock);
-			n = vfs_read(f->vnode, bounce, chunk, off + done);
-			spin_unlock(&vfs_lock);
-		}
 		if (n <= 0)
 			return done ? (long)done : n;
 		if (copy_to_user(buf + done, bounce, (size_t)n))
@@ -82,20 +135,12 @@ file_write_at(struct file *f, const char __user *buf, size_t len, uint64_t off)
 
 		if (copy_from_user(bounce, buf + done, chunk))
 			return done ? (long)done : -EFAULT;
-		if (f->vnode->dev) {	/* may sleep: no tree lock */
-			n = f->vnode->dev->write ?
-			    f->vnode->dev->write(f->vnode, bounce, chunk,
-						 dev_arg(f, off + done)) : -EINVAL;
-		} else {
-			spin_lock(&vfs_lock);
-			if (f->flags & O_APPEND)
-				off = f->vnode->size - done;
-			n = vfs_write(f->vnode, bounce, chunk, off + done);
-			spin_unlock(&vfs_lock);
-		}
+		n = file_write_kernel(f, bounce, chunk, off + done);
 		if (n <= 0)
 			return done ? (long)done : n;
 		done += (size_t)n;
+		if ((size_t)n < chunk)
+			break;	/* full, non-blocking, or an 8-byte eventfd */
 	}
 	return (long)done;
 }
@@ -144,7 +189,7 @@ sys_write(const struct syscall_args *args)
 	if (n > 0 && !f->vnode->dev)
 		f->offset = (f->flags & O_APPEND) ? f->vnode->size
 						   : f->offset + (uint64_t)n;
-	return n;
+	return write_result(n);
 }
 
 long
@@ -155,6 +200,8 @@ sys_pread64(const struct syscall_args *args)
 
 	if (!f)
 		return err;
+	if (file_is_stream(f))
+		return -ESPIPE;
 	if ((long)args->a[3] < 0)
 		return -EINVAL;
 	return file_read_at(f, (char __user *)args->a[1], args->a[2], args->a[3]);
@@ -168,10 +215,81 @@ sys_pwrite64(const struct syscall_args *args)
 
 	if (!f)
 		return err;
+	if (file_is_stream(f))
+		return -ESPIPE;
 	if ((long)args->a[3] < 0)
 		return -EINVAL;
 	return file_write_at(f, (const char __user *)args->a[1], args->a[2],
 			     args->a[3]);
+}
+
+/* Copies up to @count bytes from @in at *@pos to @out through @buf;
+ * *@pos advances by what was written. Returns the bytes moved, or the
+ * error if none moved. */
+static long
+sendfile_copy(struct file *out, struct file *in, uint64_t *pos, size_t count,
+	      char *buf)
+{
+	size_t done = 0;
+	long err = 0;
+
+	while (done < count && !err) {
+		long n = file_read_kernel(in, buf, MIN(count - done,
+						       SENDFILE_CHUNK), *pos);
+		long w;
+
+		if (n <= 0) {
+			err = n;
+			break;
+		}
+		w = file_write_kernel(out, buf, (size_t)n, out->offset);
+		if (w <= 0) {
+			err = w ? w : -EIO;
+			break;
+		}
+		if (!out->vnode->dev)
+			out->offset += (uint64_t)w;
+		*pos += (uint64_t)w;
+		done += (size_t)w;
+		if (w < n)
+			break;	/* the output is full (non-blocking pipe) */
+	}
+	return done ? (long)done : err;
+}
+
+/* sendfile(out, in, offset, count): from a file (not a stream) to any
+ * writable file. With an offset pointer the input's own offset stays. */
+long
+sys_sendfile(const struct syscall_args *args)
+{
+	long err, n;
+	struct file *out = file_for((long)args->a[0], O_WRONLY, &err);
+	struct file *in = out ? file_for((long)args->a[1], O_RDONLY, &err) : NULL;
+	uint64_t __user *uoff = (uint64_t __user *)args->a[2];
+	size_t count = MIN(args->a[3], (uint64_t)MAX_RW_COUNT);
+	uint64_t pos;
+	char *buf;
+
+	if (!in)
+		return err;
+	if (file_is_stream(in) || S_ISDIR(in->vnode->mode) ||
+	    (out->flags & O_APPEND))
+		return -EINVAL;
+	pos = in->offset;
+	if (uoff && copy_from_user(&pos, uoff, sizeof(pos)))
+		return -EFAULT;
+	if ((int64_t)pos < 0)
+		return -EINVAL;
+	buf = kmalloc(SENDFILE_CHUNK);
+	if (!buf)
+		return -ENOMEM;
+	n = sendfile_copy(out, in, &pos, count, buf);
+	kfree(buf);
+	if (uoff && copy_to_user(uoff, &pos, sizeof(pos)))
+		return -EFAULT;
+	if (!uoff)
+		in->offset = pos;
+	return write_result(n);
 }
 
 /* readv and writev: one read or write per vector, stopping short where

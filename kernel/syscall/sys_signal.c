@@ -10,6 +10,7 @@
 #include <keel/syscall.h>
 #include <keel/thread.h>
 #include <keel/uaccess.h>
+#include "sys_signal.h"
 
 #define NSIG		64
 #define SIGKILL		9
@@ -137,8 +138,8 @@ sig_default_ignored(long sig)
 	       sig == SIGWINCH;
 }
 
-static long
-signal_send_to_self(long sig)
+long
+signal_raise_self(long sig)
 {
 	uint64_t handler;
 
@@ -166,7 +167,7 @@ signal_to_thread(long tid, long sig)
 		return -EINVAL;
 	if (tid != thread_current()->linux_tid)
 		return -ENOSYS;		/* another thread: needs delivery */
-	return signal_send_to_self(sig);
+	return signal_raise_self(sig);
 }
 
 long
