@@ -56,16 +56,20 @@ dev_arg(const struct file *f, uint64_t off)
 	return file_is_stream(f) ? (uint64_t)f->flags : off;
 }
 
-/* One read into kernel memory at @off. May sleep (devices). */
+/* One read into kernel memory at @off; @more: a stream must not wait
+ * (the read already has data to return). May sleep (devices). */
 static long
-file_read_kernel(struct file *f, char *kbuf, size_t len, uint64_t off)
+file_read_kernel(struct file *f, char *kbuf, size_t len, uint64_t off,
+		 bool more)
 {
+	uint64_t arg = dev_arg(f, off);
 	long n;
 
+	if (more && file_is_stream(f))
+		arg |= O_NONBLOCK;
 	if (f->vnode->dev)	/* may sleep: no tree lock */
 		return f->vnode->dev->read ?
-		       f->vnode->dev->read(f->vnode, kbuf, len, dev_arg(f, off))
-		       : -EINVAL;
+		       f->vnode->dev->read(f->vnode, kbuf, len, arg) : -EINVAL;
 	spin_lock(&vfs_lock);
 	n = vfs_read(f->vnode, kbuf, len, off);
 	spin_unlock(&vfs_lock);
@@ -110,15 +114,15 @@ file_read_at(struct file *f, char __user *buf, size_t len, uint64_t off)
 
 	while (done < len) {
 		size_t chunk = MIN(len - done, sizeof(bounce));
-		long n = file_read_kernel(f, bounce, chunk, off + done);
+		long n = file_read_kernel(f, bounce, chunk, off + done, done > 0);
 
 		if (n <= 0)
 			return done ? (long)done : n;
 		if (copy_to_user(buf + done, bounce, (size_t)n))
 			return done ? (long)done : -EFAULT;
 		done += (size_t)n;
-		if (f->vnode->dev)
-			break;		/* devices answer what they have */
+		if (f->vnode->dev && (size_t)n < chunk)
+			break;		/* a device gave what it had */
 	}
 	return (long)done;
 }
@@ -235,7 +239,8 @@ sendfile_copy(struct file *out, struct file *in, uint64_t *pos, size_t count,
 
 	while (done < count && !err) {
 		long n = file_read_kernel(in, buf, MIN(count - done,
-						       SENDFILE_CHUNK), *pos);
+						       SENDFILE_CHUNK), *pos,
+					  false);
 		long w;
 
 		if (n <= 0) {

@@ -63,6 +63,12 @@ def archive(tmp_path_factory):
     pipes_glibc = initrd.compile_c(pipes, str(d / "pipes-glibc"),
                                    compiler="gcc",
                                    flags=("-static", "-O2", "-pthread"))
+    events = os.path.join(initrd.APPS_TESTS, "events.c")
+    events_musl = initrd.compile_c(events, str(d / "events-musl"),
+                                   flags=("-static", "-O2", "-pthread"))
+    events_glibc = initrd.compile_c(events, str(d / "events-glibc"),
+                                    compiler="gcc",
+                                    flags=("-static", "-O2", "-pthread"))
     files = os.path.join(initrd.APPS_TESTS, "files.c")
     files_musl = initrd.compile_c(files, str(d / "files-musl"))
     files_glibc = initrd.compile_c(files, str(d / "files-glibc"),
@@ -97,6 +103,8 @@ def archive(tmp_path_factory):
         initrd.regular("bin/files-musl", files_musl),
         initrd.regular("bin/pipes-musl", pipes_musl),
         initrd.regular("bin/pipes-glibc", pipes_glibc),
+        initrd.regular("bin/events-musl", events_musl),
+        initrd.regular("bin/events-glibc", events_glibc),
         initrd.regular("bin/files-glibc", files_glibc),
         initrd.regular("bin/abort-musl", abort_musl),
         initrd.regular("bin/abort-glibc", abort_glibc),
@@ -151,7 +159,8 @@ def test_every_pointer_taking_call_returns_efault(run):
                                   "/bin/ident-musl", "/bin/ident-glibc",
                                   "/bin/vdso-musl", "/bin/vdso-glibc",
                                   "/bin/files-musl", "/bin/files-glibc",
-                                  "/bin/pipes-musl", "/bin/pipes-glibc"])
+                                  "/bin/pipes-musl", "/bin/pipes-glibc",
+                                  "/bin/events-musl", "/bin/events-glibc"])
 def test_ktap_program(run, prog):
     r = run(prog)
     assert "KTAP version 1" in r.output, explain(r)
