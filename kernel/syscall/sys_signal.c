@@ -1,7 +1,8 @@
 /* Signal state, recorded and answered as Linux would: rt_sigaction keeps
  * each signal's handler, flags and mask; rt_sigprocmask keeps the thread's
  * blocked set; sigaltstack its alternate stack. A thread signalling itself
- * (raise, abort) gets the default action -- ignore or end the program with
+ * (raise, abort, and a write to a pipe without readers: SIGPIPE, see
+ * sys_fs.c) gets the default action -- ignore or end the program with
  * 128 + signo; running handlers (delivery) is not supported yet. */
 #include <keel/arch.h>
 #include <keel/errno.h>
