@@ -917,8 +917,25 @@ pipe_nonblock_whole_small_writes_and_epipe(void)
 	return ok;
 }
 
+/* `events sigpipe`: a write to a pipe with no reader, SIGPIPE left at
+ * its default, must end the program (status 128 + 13 from a shell). */
+static int
+sigpipe_default_ends_program(void)
+{
+	int p[2];
+
+	if (pipe(p))
+		return 2;
+	close(p[0]);
+	printf("sigpipe: writing with no reader\n");
+	fflush(stdout);
+	(void)write(p[1], "x", 1);
+	printf("sigpipe: the write returned\n");
+	return 1;
+}
+
 int
-main(void)
+main(int argc, char **argv)
 {
 	static const struct {
 		const char *name;
@@ -966,6 +983,8 @@ main(void)
 	};
 	unsigned n = sizeof(cases) / sizeof(cases[0]);
 
+	if (argc > 1 && strcmp(argv[1], "sigpipe") == 0)
+		return sigpipe_default_ends_program();
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	printf("KTAP version 1\n1..%u\n", n);
 	for (unsigned i = 0; i < n; i++)

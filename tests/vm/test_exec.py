@@ -216,6 +216,15 @@ def test_abort_ends_the_program_with_sigabrt(run, prog):
     assert r.exit.kind == qemu.STATUS and r.status == 134 % 128, explain(r)
 
 
+@pytest.mark.parametrize("prog", ["/bin/events-musl", "/bin/events-glibc"])
+def test_write_to_pipe_without_reader_ends_program_with_sigpipe(run, prog):
+    r = run(prog + " sigpipe")
+    assert "sigpipe: writing with no reader" in r.output, explain(r)
+    assert "the write returned" not in r.output, explain(r)
+    assert "keel: program killed by signal 13" in r.output, explain(r)
+    assert r.exit.kind == qemu.STATUS and r.status == 141 % 128, explain(r)
+
+
 def test_strace_shows_the_program_calls(run):
     r = run("--strace /bin/hello a 0")
     assert re.search(r"^\[1\] set_tid_address\(0x[0-9a-f]+\) = 1$", r.output,
