@@ -601,6 +601,81 @@ epoll_pwait_with_sigmask(void)
 	return ok;
 }
 
+/* Ping-pong between two threads, each sleeping in a wait for the other's
+ * byte: a lost wake-up hangs (and the harness times out). */
+#define ROUNDS	300
+
+struct pingpong {
+	int in, out;		/* the pipe ends this side reads and writes */
+	int use_epoll;
+	int serves;		/* writes the first byte */
+};
+
+static int
+pingpong_wait(const struct pingpong *pp, int ep)
+{
+	struct epoll_event ev;
+	struct pollfd pfd = { pp->in, POLLIN, 0 };
+
+	if (pp->use_epoll)
+		return epoll_wait(ep, &ev, 1, -1) == 1;
+	return poll(&pfd, 1, -1) == 1 && pfd.revents == POLLIN;
+}
+
+/* ROUNDS bytes each way; the server's last byte comes back unanswered. */
+static void *
+pingpong_side(void *arg)
+{
+	const struct pingpong *pp = arg;
+	int ep = epoll_create1(0), ok;
+	char c = 'p';
+
+	ok = !pp->use_epoll || epoll_add(ep, pp->in, EPOLLIN | EPOLLET, 0) == 0;
+	if (pp->serves)
+		ok &= write(pp->out, &c, 1) == 1;
+	for (int i = 0; i < ROUNDS && ok; i++) {
+		ok = pingpong_wait(pp, ep) && read(pp->in, &c, 1) == 1;
+		if (ok && !(pp->serves && i == ROUNDS - 1))
+			ok = write(pp->out, &c, 1) == 1;
+	}
+	close(ep);
+	return ok ? NULL : (void *)1;
+}
+
+static int
+pingpong(int use_epoll)
+{
+	int a[2], b[2], ok;
+	pthread_t t;
+	void *ret = (void *)1;
+	struct pingpong peer, me;
+
+	if (pipe(a) || pipe(b))
+		return 0;
+	peer = (struct pingpong){ a[0], b[1], use_epoll, 0 };
+	me = (struct pingpong){ b[0], a[1], use_epoll, 1 };
+	ok = pthread_create(&t, NULL, pingpong_side, &peer) == 0;
+	ok &= pingpong_side(&me) == NULL;
+	ok &= pthread_join(t, &ret) == 0 && ret == NULL;
+	close(a[0]);
+	close(a[1]);
+	close(b[0]);
+	close(b[1]);
+	return ok;
+}
+
+static int
+poll_ping_pong_between_threads(void)
+{
+	return pingpong(0);
+}
+
+static int
+epoll_ping_pong_between_threads(void)
+{
+	return pingpong(1);
+}
+
 /* ---- eventfd ---- */
 
 static int
@@ -910,6 +985,10 @@ pipe_nonblock_whole_small_writes_and_epipe(void)
 	ok &= write(p[1], buf, 100) == -1 && errno == EAGAIN;
 	ok &= write(p[1], buf, 50) == 50;
 	ok &= write(p[1], buf, 1) == -1 && errno == EAGAIN;
+	/* 3000 bytes free: a PIPE_BUF write does not fit, so none of it
+	 * goes in. */
+	ok &= read(p[0], fill, 3000) == 3000;
+	ok &= write(p[1], fill, 4096) == -1 && errno == EAGAIN;
 	ok &= pread(p[0], buf, 1, 0) == -1 && errno == ESPIPE;
 	close(p[0]);
 	ok &= write(p[1], buf, 1) == -1 && errno == EPIPE;
@@ -965,6 +1044,8 @@ main(int argc, char **argv)
 		CASE(epoll_close_removes_file),
 		CASE(epoll_nested_and_polled),
 		CASE(epoll_pwait_with_sigmask),
+		CASE(poll_ping_pong_between_threads),
+		CASE(epoll_ping_pong_between_threads),
 		CASE(eventfd_counts_and_takes_all),
 		CASE(eventfd_semaphore_one_at_a_time),
 		CASE(eventfd_overflow_eagain_and_flags),

@@ -42,7 +42,16 @@ pollq_notify_locked(struct pollq *pq, uint32_t events)
 void
 pollq_notify(struct pollq *pq, uint32_t events)
 {
-	unsigned long irq = spin_lock_irqsave(&poll_lock);
+	unsigned long irq;
+
+	/* Most objects have no watcher: skip the global lock. A watcher
+	 * added just after this look asks the object's state under the
+	 * object's lock, which the caller released after changing it, so
+	 * it cannot miss the change. */
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	if (READ_ONCE(pq->watches.next) == &pq->watches)
+		return;
+	irq = spin_lock_irqsave(&poll_lock);
 
 	pollq_notify_locked(pq, events);
 	spin_unlock_irqrestore(&poll_lock, irq);

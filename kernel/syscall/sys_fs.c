@@ -31,6 +31,7 @@
 #define SETFL_MASK	(O_APPEND | O_NONBLOCK)
 #define SIGPIPE		13
 #define SENDFILE_CHUNK	(16 * 1024)
+#define PIPE_BUF	4096	/* POSIX: pipe writes this small are atomic */
 /* Linux caps one read or write at INT_MAX rounded down to a page. */
 #define MAX_RW_COUNT	0x7ffff000L
 
@@ -127,11 +128,30 @@ file_read_at(struct file *f, char __user *buf, size_t len, uint64_t off)
 	return (long)done;
 }
 
+/* A stream write of up to PIPE_BUF bytes in one piece, so a pipe can
+ * take it whole or not at all (POSIX), larger than the stack bounce. */
+static long
+file_write_whole(struct file *f, const char __user *buf, size_t len)
+{
+	char *kbuf = kmalloc(len);
+	long n = -ENOMEM;
+
+	if (kbuf) {
+		n = copy_from_user(kbuf, buf, len) ? -EFAULT
+			: file_write_kernel(f, kbuf, len, 0);
+		kfree(kbuf);
+	}
+	return n;
+}
+
 static long
 file_write_at(struct file *f, const char __user *buf, size_t len, uint64_t off)
 {
 	char bounce[BOUNCE];
 	size_t done = 0;
+
+	if (len > sizeof(bounce) && len <= PIPE_BUF && file_is_stream(f))
+		return file_write_whole(f, buf, len);
 
 	while (done < len) {
 		size_t chunk = MIN(len - done, sizeof(bounce));

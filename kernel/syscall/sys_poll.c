@@ -134,14 +134,13 @@ entries_unref(struct poll_entry *e, size_t n)
 }
 
 /* The pollfd array in, each open descriptor referenced. */
-static long
+static void
 pollfds_take(struct pollfd_user *pfd, struct poll_entry *e, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
 		e[i].file = pfd[i].fd >= 0 ? fd_get_ref(pfd[i].fd) : NULL;
 		e[i].events = (uint16_t)pfd[i].events | POLL_ALWAYS_MASK;
 	}
-	return 0;
 }
 
 /* revents out: a closed descriptor is POLLNVAL, a negative one nothing. */
