@@ -131,13 +131,18 @@ poll_hup_and_err_when_other_end_closes(void)
 	return ok;
 }
 
+/* A closed descriptor, and an O_PATH one (no I/O), are POLLNVAL. */
 static int
 poll_nval_for_closed_and_skips_negative(void)
 {
-	struct pollfd pfd[2] = { { CLOSED_FD, POLLIN, 0 }, { -1, POLLIN, 7 } };
+	int path = open("/", O_PATH), ok;
+	struct pollfd pfd[3] = { { CLOSED_FD, POLLIN, 0 }, { -1, POLLIN, 7 },
+				 { path, POLLIN, 0 } };
 
-	return poll(pfd, 2, 0) == 1 && pfd[0].revents == POLLNVAL &&
-	       pfd[1].revents == 0;
+	ok = poll(pfd, 3, 0) == 2 && pfd[0].revents == POLLNVAL &&
+	     pfd[1].revents == 0 && pfd[2].revents == POLLNVAL;
+	close(path);
+	return ok;
 }
 
 static int
@@ -383,6 +388,7 @@ epoll_ctl_errors(void)
 	ok &= epoll_add(ep, f, EPOLLIN, 1) == -1 && errno == EPERM;
 	ok &= epoll_add(ep, ep, EPOLLIN, 1) == -1 && errno == EINVAL;
 	ok &= epoll_add(p[0], p[1], EPOLLIN, 1) == -1 && errno == EINVAL;
+	ok &= epoll_add(p[0], f, EPOLLIN, 1) == -1 && errno == EPERM;
 	ok &= epoll_add(ep, CLOSED_FD, EPOLLIN, 1) == -1 && errno == EBADF;
 	ok &= epoll_ctl(ep, 99, p[1], &ev) == -1 && errno == EINVAL;
 	/* ep2 inside ep, then ep inside ep2: a loop. */

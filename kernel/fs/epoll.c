@@ -228,10 +228,11 @@ epoll_ctl_file(struct file *epf, int op, int fd, struct file *target,
 	struct eventpoll *ep = epoll_of(epf);
 	int err;
 
-	if (!ep || target == epf)
-		return -EINVAL;
+	/* Linux's order of checks: pollable target, then the set. */
 	if (!file_pollable(target))
 		return -EPERM;
+	if (!ep || target == epf)
+		return -EINVAL;
 	if (op == EPOLL_CTL_ADD && (ev->events & EPOLLEXCLUSIVE) &&
 	    ((ev->events & EPOLLONESHOT) || epoll_of(target)))
 		return -EINVAL;

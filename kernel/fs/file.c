@@ -115,6 +115,18 @@ fd_get_ref(int fd)
 	return f;
 }
 
+struct file *
+fd_get_ref_io(int fd)
+{
+	struct file *f = fd_get_ref(fd);
+
+	if (f && (f->flags & O_PATH)) {
+		file_unref(f);
+		return NULL;
+	}
+	return f;
+}
+
 void
 file_unref(struct file *f)
 {

@@ -58,11 +58,10 @@ sys_epoll_ctl(const struct syscall_args *args)
 	if (op != EPOLL_CTL_DEL &&
 	    copy_from_user(&ev, (const void __user *)args->a[3], sizeof(ev)))
 		return -EFAULT;
-	ep = fd_get_ref((int)args->a[0]);
-	target = fd_get_ref(fd);
+	ep = fd_get_ref_io((int)args->a[0]);
+	target = fd_get_ref_io(fd);
 	if (ep && target)
-		ret = file_is_epoll(ep) ? epoll_ctl_file(ep, op, fd, target, &ev)
-					: -EINVAL;
+		ret = epoll_ctl_file(ep, op, fd, target, &ev);
 	if (ep)
 		file_unref(ep);
 	if (target)
@@ -81,7 +80,7 @@ epoll_wait_run(int epfd, uint64_t uevents, int max, const struct wait_limit *l)
 		return -EINVAL;
 	if (!user_range_ok(uevents, (size_t)max * sizeof(*out)))
 		return -EFAULT;
-	ep = fd_get_ref(epfd);
+	ep = fd_get_ref_io(epfd);
 	if (!ep)
 		return -EBADF;
 	max = MIN(max, EPOLL_BATCH);

@@ -138,7 +138,7 @@ static void
 pollfds_take(struct pollfd_user *pfd, struct poll_entry *e, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
-		e[i].file = pfd[i].fd >= 0 ? fd_get_ref(pfd[i].fd) : NULL;
+		e[i].file = pfd[i].fd >= 0 ? fd_get_ref_io(pfd[i].fd) : NULL;
 		e[i].events = (uint16_t)pfd[i].events | POLL_ALWAYS_MASK;
 	}
 }
@@ -264,7 +264,7 @@ select_take(const struct fdsets *s, struct poll_entry *e, int nfds)
 		if (!ev)
 			continue;
 		e[fd].events = ev;
-		e[fd].file = fd_get_ref(fd);
+		e[fd].file = fd_get_ref_io(fd);
 		if (!e[fd].file)
 			return -EBADF;
 	}

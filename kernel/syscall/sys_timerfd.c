@@ -79,7 +79,7 @@ itimerspec_put(uint64_t uptr, const struct timerfd_spec *s)
 static struct file *
 timerfd_get(long fd, long *err)
 {
-	struct file *f = fd_get_ref((int)fd);
+	struct file *f = fd_get_ref_io((int)fd);
 
 	*err = -EBADF;
 	if (f && !file_is_timerfd(f)) {

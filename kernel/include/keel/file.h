@@ -63,6 +63,9 @@ fd_close(int fd);
  * file_unref() drops it, finishing the file if it was the last. */
 struct file *
 fd_get_ref(int fd);
+/* The same for calls that do I/O: an O_PATH file counts as closed. */
+struct file *
+fd_get_ref_io(int fd);
 void
 file_unref(struct file *f);
 /* dup2/dup3 semantics: @newfd made a copy of @oldfd. */
