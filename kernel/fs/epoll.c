@@ -300,7 +300,8 @@ epoll_scan(struct eventpoll *ep, struct epoll_event_k *out, int max)
 
 	list_init(&tx);
 	irq = waitq_lock(&ep->wq);
-	epoll_move_all(&tx, &ep->ready);	/* still on_ready: watches skip */
+	/* Still on_ready while on tx: their watches leave them alone. */
+	epoll_move_all(&tx, &ep->ready);
 	waitq_unlock(&ep->wq, irq);
 	while (n < max && (it = epoll_scan_next(ep, &tx)) != NULL)
 		n += epoll_report(it, &out[n]);

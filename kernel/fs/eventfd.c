@@ -28,15 +28,20 @@ eventfd_of(struct vnode *v)
 
 /* Sleeps (or answers -EAGAIN) until @ready() holds. Caller holds the
  * lock, which is held again on return. */
+typedef bool (*eventfd_cond)(struct eventfd *e, uint64_t arg);
+
 static int
-eventfd_wait_locked(struct eventfd *e, bool (*ready)(struct eventfd *, uint64_t),
-		    uint64_t arg, uint64_t flags)
+eventfd_wait_locked(struct eventfd *e, eventfd_cond ready, uint64_t arg,
+		    uint64_t flags)
 {
 	int err = 0;
 
-	while (!ready(e, arg) && !err)
-		err = (flags & O_NONBLOCK) ? -EAGAIN
-					   : waitq_wait_locked(&e->wq, WAIT_FOREVER);
+	while (!ready(e, arg) && !err) {
+		if (flags & O_NONBLOCK)
+			err = -EAGAIN;
+		else
+			err = waitq_wait_locked(&e->wq, WAIT_FOREVER);
+	}
 	return err;
 }
 

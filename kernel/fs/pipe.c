@@ -93,7 +93,7 @@ pipe_write(struct vnode *v, const char *kbuf, size_t len, uint64_t flags)
 				continue;
 			}
 			err = (flags & O_NONBLOCK) ? -EAGAIN
-						   : waitq_wait_locked(&p->wq, WAIT_FOREVER);
+				: waitq_wait_locked(&p->wq, WAIT_FOREVER);
 		} else {
 			memcpy(p->buf + tail, kbuf + n, chunk);
 			p->len += chunk;
@@ -150,9 +150,11 @@ pipe_release(struct vnode *v, int flags)
 	last = p->readers == 0 && p->writers == 0;
 	waitq_wake_all_locked(&p->wq);
 	waitq_unlock(&p->wq, irq);
+	/* The other end's watchers: a writer without readers is in error,
+	 * a reader without writers sees the hang-up. */
 	if (!last)
-		pollq_notify(&p->pq, (flags & O_ACCMODE) == O_RDONLY ? EPOLLERR
-								     : EPOLLHUP);
+		pollq_notify(&p->pq, (flags & O_ACCMODE) == O_RDONLY ?
+				     EPOLLERR : EPOLLHUP);
 	if (last) {
 		kfree(p->buf);
 		kfree(p);

@@ -85,8 +85,8 @@ file_write_kernel(struct file *f, const char *kbuf, size_t len, uint64_t off)
 
 	if (f->vnode->dev)	/* may sleep: no tree lock */
 		return f->vnode->dev->write ?
-		       f->vnode->dev->write(f->vnode, kbuf, len, dev_arg(f, off))
-		       : -EINVAL;
+		       f->vnode->dev->write(f->vnode, kbuf, len,
+					    dev_arg(f, off)) : -EINVAL;
 	spin_lock(&vfs_lock);
 	if (f->flags & O_APPEND)
 		off = f->vnode->size;
@@ -102,7 +102,9 @@ file_write_kernel(struct file *f, const char *kbuf, size_t len, uint64_t off)
 static long
 write_result(long n)
 {
-	if (n == -EPIPE && !(thread_current()->sigmask & (1ULL << (SIGPIPE - 1))))
+	uint64_t bit = 1ULL << (SIGPIPE - 1);
+
+	if (n == -EPIPE && !(thread_current()->sigmask & bit))
 		(void)signal_raise_self(SIGPIPE);
 	return n;
 }
@@ -115,7 +117,8 @@ file_read_at(struct file *f, char __user *buf, size_t len, uint64_t off)
 
 	while (done < len) {
 		size_t chunk = MIN(len - done, sizeof(bounce));
-		long n = file_read_kernel(f, bounce, chunk, off + done, done > 0);
+		long n = file_read_kernel(f, bounce, chunk, off + done,
+					  done > 0);
 
 		if (n <= 0)
 			return done ? (long)done : n;

@@ -305,7 +305,7 @@ select_run(const struct syscall_args *args, const struct wait_limit *l)
 		kfree(s);
 		return -EINVAL;
 	}
-	nfds = MIN(nfds, FD_MAX);	/* Linux: bits past the table are ignored */
+	nfds = MIN(nfds, FD_MAX);	/* Linux ignores bits past its table */
 	if (!s || !(e = kzalloc(MAX(nfds, 1) * sizeof(*e))))
 		goto out;
 	ret = -EFAULT;
