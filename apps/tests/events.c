@@ -898,6 +898,32 @@ timerfd_wakes_epoll(void)
 	return ok;
 }
 
+/* A read sleeping on a descriptor another thread closes keeps its file:
+ * it completes when the timer expires, as on Linux. */
+static void *
+close_later(void *arg)
+{
+	sleep_ms(DELAY_MS / 2);
+	close(*(int *)arg);
+	return NULL;
+}
+
+static int
+timerfd_read_outlives_close_of_its_descriptor(void)
+{
+	int t = timerfd_create(CLOCK_MONOTONIC, 0), ok;
+	uint64_t v = 0;
+	pthread_t th;
+	long long start = now_ms();
+
+	ok = arm(t, 0, 2 * DELAY_MS * MS, 0) == 0 &&
+	     pthread_create(&th, NULL, close_later, &t) == 0;
+	ok &= read(t, &v, 8) == 8 && v == 1 && took_about(start, 2 * DELAY_MS);
+	ok &= pthread_join(th, NULL) == 0;
+	ok &= fcntl(t, F_GETFD) == -1 && errno == EBADF;
+	return ok;
+}
+
 /* ---- sendfile and pipes ---- */
 
 #define SRC_SIZE	(100 * 1024)
@@ -1063,6 +1089,7 @@ main(int argc, char **argv)
 		CASE(timerfd_gettime_and_old_value),
 		CASE(timerfd_errors),
 		CASE(timerfd_wakes_epoll),
+		CASE(timerfd_read_outlives_close_of_its_descriptor),
 		CASE(sendfile_file_to_file),
 		CASE(sendfile_to_pipe),
 		CASE(pipe_nonblock_whole_small_writes_and_epipe),

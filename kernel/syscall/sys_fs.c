@@ -172,43 +172,57 @@ file_write_at(struct file *f, const char __user *buf, size_t len, uint64_t off)
 	return (long)done;
 }
 
+/* The open file at @fd, referenced (a blocking call keeps it even if
+ * another thread closes the descriptor), if it may be read (@need
+ * O_RDONLY) or written (O_WRONLY). NULL with *err = -EBADF. */
 static struct file *
 file_for(long fd, int need, long *err)
 {
-	struct file *f = fd_get((int)fd);
+	struct file *f = fd_get_ref_io((int)fd);
 
 	*err = -EBADF;
-	if (!f || (f->flags & O_PATH))
+	if (!f)
 		return NULL;
-	if (need == O_RDONLY && (f->flags & O_ACCMODE) == O_WRONLY)
+	if ((need == O_RDONLY && (f->flags & O_ACCMODE) == O_WRONLY) ||
+	    (need == O_WRONLY && (f->flags & O_ACCMODE) == O_RDONLY)) {
+		file_unref(f);
 		return NULL;
-	if (need == O_WRONLY && (f->flags & O_ACCMODE) == O_RDONLY)
-		return NULL;
+	}
 	return f;
 }
 
-long
-sys_read(const struct syscall_args *args)
+typedef long (*file_call)(struct file *f, const struct syscall_args *args);
+
+/* Runs @fn on the file of args->a[0], held for the call. */
+static long
+with_file(const struct syscall_args *args, int need, file_call fn)
 {
-	long err, n;
-	struct file *f = file_for((long)args->a[0], O_RDONLY, &err);
+	long ret;
+	struct file *f = file_for((long)args->a[0], need, &ret);
 
 	if (!f)
-		return err;
-	n = file_read_at(f, (char __user *)args->a[1], args->a[2], f->offset);
+		return ret;
+	ret = fn(f, args);
+	file_unref(f);
+	return ret;
+}
+
+static long
+read_call(struct file *f, const struct syscall_args *args)
+{
+	long n = file_read_at(f, (char __user *)args->a[1], args->a[2],
+			      f->offset);
+
 	if (n > 0 && !S_ISFIFO(f->vnode->mode))
 		f->offset += (uint64_t)n;
 	return n;
 }
 
-long
-sys_write(const struct syscall_args *args)
+static long
+write_call(struct file *f, const struct syscall_args *args)
 {
-	long err, n;
-	struct file *f = file_for((long)args->a[0], O_WRONLY, &err);
+	long n;
 
-	if (!f)
-		return err;
 	if ((long)args->a[2] < 0)
 		return -EINVAL;
 	n = file_write_at(f, (const char __user *)args->a[1], args->a[2],
@@ -219,14 +233,9 @@ sys_write(const struct syscall_args *args)
 	return write_result(n);
 }
 
-long
-sys_pread64(const struct syscall_args *args)
+static long
+pread_call(struct file *f, const struct syscall_args *args)
 {
-	long err;
-	struct file *f = file_for((long)args->a[0], O_RDONLY, &err);
-
-	if (!f)
-		return err;
 	if (file_is_stream(f))
 		return -ESPIPE;
 	if ((long)args->a[3] < 0)
@@ -234,20 +243,39 @@ sys_pread64(const struct syscall_args *args)
 	return file_read_at(f, (char __user *)args->a[1], args->a[2], args->a[3]);
 }
 
-long
-sys_pwrite64(const struct syscall_args *args)
+static long
+pwrite_call(struct file *f, const struct syscall_args *args)
 {
-	long err;
-	struct file *f = file_for((long)args->a[0], O_WRONLY, &err);
-
-	if (!f)
-		return err;
 	if (file_is_stream(f))
 		return -ESPIPE;
 	if ((long)args->a[3] < 0)
 		return -EINVAL;
 	return file_write_at(f, (const char __user *)args->a[1], args->a[2],
 			     args->a[3]);
+}
+
+long
+sys_read(const struct syscall_args *args)
+{
+	return with_file(args, O_RDONLY, read_call);
+}
+
+long
+sys_write(const struct syscall_args *args)
+{
+	return with_file(args, O_WRONLY, write_call);
+}
+
+long
+sys_pread64(const struct syscall_args *args)
+{
+	return with_file(args, O_RDONLY, pread_call);
+}
+
+long
+sys_pwrite64(const struct syscall_args *args)
+{
+	return with_file(args, O_WRONLY, pwrite_call);
 }
 
 /* Copies up to @count bytes from @in at *@pos to @out through @buf;
@@ -285,25 +313,21 @@ sendfile_copy(struct file *out, struct file *in, uint64_t *pos, size_t count,
 	return done ? (long)done : err;
 }
 
-/* sendfile(out, in, offset, count): from a file (not a stream) to any
+/* sendfile with both files held: from a file (not a stream) to any
  * writable file. With an offset pointer the input's own offset stays. */
-long
-sys_sendfile(const struct syscall_args *args)
+static long
+sendfile_files(struct file *out, struct file *in,
+	       const struct syscall_args *args)
 {
-	long err, n;
-	struct file *out = file_for((long)args->a[0], O_WRONLY, &err);
-	struct file *in = out ? file_for((long)args->a[1], O_RDONLY, &err) : NULL;
 	uint64_t __user *uoff = (uint64_t __user *)args->a[2];
 	size_t count = MIN(args->a[3], (uint64_t)MAX_RW_COUNT);
-	uint64_t pos;
+	uint64_t pos = in->offset;
 	char *buf;
+	long n;
 
-	if (!in)
-		return err;
 	if (file_is_stream(in) || S_ISDIR(in->vnode->mode) ||
 	    (out->flags & O_APPEND))
 		return -EINVAL;
-	pos = in->offset;
 	if (uoff && copy_from_user(&pos, uoff, sizeof(pos)))
 		return -EFAULT;
 	if ((int64_t)pos < 0)
@@ -318,6 +342,22 @@ sys_sendfile(const struct syscall_args *args)
 	if (!uoff)
 		in->offset = pos;
 	return write_result(n);
+}
+
+long
+sys_sendfile(const struct syscall_args *args)
+{
+	long err;
+	struct file *out = file_for((long)args->a[0], O_WRONLY, &err);
+	struct file *in = out ? file_for((long)args->a[1], O_RDONLY, &err) : NULL;
+
+	if (in)
+		err = sendfile_files(out, in, args);
+	if (in)
+		file_unref(in);
+	if (out)
+		file_unref(out);
+	return err;
 }
 
 /* readv and writev: one read or write per vector, stopping short where
