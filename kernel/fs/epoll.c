@@ -327,8 +327,10 @@ epoll_wait_file(struct file *epf, struct epoll_event_k *out, int max,
 		mutex_lock(&ep->mtx);
 		n = epoll_scan(ep, out, max);
 		mutex_unlock(&ep->mtx);
-		if (n || nowait || err)
+		if (n || nowait || err == -ETIMEDOUT)
 			return n;
+		if (err)
+			return err;	/* no timer for the deadline */
 		irq = waitq_lock(&ep->wq);
 		while (list_empty(&ep->ready) && !err)
 			err = waitq_wait_locked(&ep->wq, deadline_ns);

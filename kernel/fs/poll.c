@@ -145,8 +145,9 @@ poll_scan(struct poll_entry *e, size_t n, struct poll_waiter *pw)
 	return ready;
 }
 
-/* Sleeps until a watch fires or the deadline passes; false on timeout. */
-static bool
+/* Sleeps until a watch fires (0) or the deadline passes (-ETIMEDOUT);
+ * -ENOMEM if no timer could be armed for the deadline. */
+static int
 poll_sleep(struct poll_waiter *pw, uint64_t deadline_ns)
 {
 	unsigned long irq = waitq_lock(&pw->wq);
@@ -156,7 +157,7 @@ poll_sleep(struct poll_waiter *pw, uint64_t deadline_ns)
 		err = waitq_wait_locked(&pw->wq, deadline_ns);
 	pw->triggered = false;
 	waitq_unlock(&pw->wq, irq);
-	return err != -ETIMEDOUT;
+	return err;
 }
 
 long
@@ -174,10 +175,12 @@ poll_files(struct poll_entry *e, size_t n, uint64_t deadline_ns, bool nowait)
 	/* Each pass either finds an entry ready or sleeps until a watch
 	 * fires; the deadline ends it. */
 	while (!ready) {
-		bool woken = poll_sleep(&pw, deadline_ns);
+		int err = poll_sleep(&pw, deadline_ns);
 
 		ready = poll_scan(e, n, NULL);
-		if (!woken)
+		if (err && !ready)
+			ready = err == -ETIMEDOUT ? 0 : err;
+		if (err)
 			break;
 	}
 	for (size_t i = 0; i < n; i++)
