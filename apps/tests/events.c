@@ -232,6 +232,32 @@ ppoll_timespec_and_sigmask(void)
 	return ok;
 }
 
+/* A timeout too long to add to the clock waits like none at all. */
+static int
+huge_timeouts_wait_for_the_event(void)
+{
+	struct delayed_write d;
+	int p[2], ok;
+	struct pollfd pfd;
+	struct timespec ts = { INT64_MAX, 999999999 };
+	fd_set r;
+	struct timeval tv = { INT64_MAX, 999999 };
+	long long t = now_ms();
+
+	if (pipe(p) || !later_write(&d, p[1], "y", 1))
+		return 0;
+	pfd = (struct pollfd){ p[0], POLLIN, 0 };
+	ok = syscall(SYS_ppoll, &pfd, 1, &ts, NULL, 8) == 1 &&
+	     pfd.revents == POLLIN && took_about(t, DELAY_MS);
+	ok &= later_done(&d);
+	FD_ZERO(&r);
+	FD_SET(p[0], &r);
+	ok &= syscall(SYS_select, p[0] + 1, &r, NULL, NULL, &tv) == 1;
+	close(p[0]);
+	close(p[1]);
+	return ok;
+}
+
 /* ---- select and pselect6 ---- */
 
 static int
@@ -1060,6 +1086,7 @@ main(int argc, char **argv)
 		CASE(poll_timeout_elapses),
 		CASE(poll_wakes_when_thread_writes),
 		CASE(ppoll_timespec_and_sigmask),
+		CASE(huge_timeouts_wait_for_the_event),
 		CASE(select_readable_and_writable),
 		CASE(select_ebadf_for_closed_fd),
 		CASE(select_wakes_and_writes_time_left),

@@ -14,6 +14,10 @@
 #include "sys_poll.h"
 
 #define SIGSET_SIZE	8
+/* A timeout this long (about 146 years) or longer never ends: keeps
+ * now + timeout from overflowing. */
+#define WAIT_NS_MAX	(1ULL << 62)
+#define USEC_PER_SEC	1000000
 #define SIGKILL_BIT	(1ULL << (9 - 1))
 #define SIGSTOP_BIT	(1ULL << (19 - 1))
 #define FDSET_BITS	64	/* an fd_set is an array of longs */
@@ -57,6 +61,8 @@ wait_limit_from_ms(long ms)
 struct wait_limit
 wait_limit_from_ns(uint64_t ns)
 {
+	if (ns >= WAIT_NS_MAX)
+		return (struct wait_limit){ WAIT_FOREVER, false };
 	if (ns == 0)
 		return (struct wait_limit){ WAIT_FOREVER, true };
 	return (struct wait_limit){ clock_monotonic_ns() + ns, false };
@@ -99,6 +105,15 @@ wait_sigmask_restore(uint64_t old, bool set)
 		thread_current()->sigmask = old;
 }
 
+/* Seconds and a fraction as nanoseconds, WAIT_NS_MAX at most. */
+static uint64_t
+wait_ns(uint64_t sec, uint64_t frac_ns)
+{
+	if (sec >= WAIT_NS_MAX / NSEC_PER_SEC)
+		return WAIT_NS_MAX;
+	return sec * NSEC_PER_SEC + frac_ns;
+}
+
 /* A relative timespec; -EFAULT or -EINVAL. */
 static int
 timespec_get_ns(uint64_t uts, uint64_t *ns)
@@ -109,7 +124,7 @@ timespec_get_ns(uint64_t uts, uint64_t *ns)
 		return -EFAULT;
 	if (ts.sec < 0 || ts.nsec < 0 || ts.nsec >= (int64_t)NSEC_PER_SEC)
 		return -EINVAL;
-	*ns = (uint64_t)ts.sec * NSEC_PER_SEC + (uint64_t)ts.nsec;
+	*ns = wait_ns((uint64_t)ts.sec, (uint64_t)ts.nsec);
 	return 0;
 }
 
@@ -344,8 +359,9 @@ sys_select(const struct syscall_args *args)
 		if (tv.sec < 0 || tv.usec < 0)
 			return -EINVAL;
 		/* Linux carries whole seconds out of tv_usec. */
-		l = wait_limit_from_ns((uint64_t)tv.sec * NSEC_PER_SEC +
-				       (uint64_t)tv.usec * NSEC_PER_USEC);
+		l = wait_limit_from_ns(wait_ns(
+			(uint64_t)tv.sec + (uint64_t)tv.usec / USEC_PER_SEC,
+			(uint64_t)tv.usec % USEC_PER_SEC * NSEC_PER_USEC));
 	}
 	ret = select_run(args, &l);
 	if (args->a[4]) {

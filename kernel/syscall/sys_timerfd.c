@@ -50,12 +50,19 @@ sys_timerfd_create(const struct syscall_args *args)
 	return fd;
 }
 
+/* Times past this (about 146 years) are as good as never, and keep
+ * the timer's sums from overflowing. */
+#define TIMERFD_NS_MAX		(1ULL << 62)
+
 static int
 timespec_to_ns(const struct timespec_user *ts, uint64_t *ns)
 {
 	if (ts->sec < 0 || ts->nsec < 0 || ts->nsec >= (int64_t)NSEC_PER_SEC)
 		return -EINVAL;
-	*ns = (uint64_t)ts->sec * NSEC_PER_SEC + (uint64_t)ts->nsec;
+	if ((uint64_t)ts->sec >= TIMERFD_NS_MAX / NSEC_PER_SEC)
+		*ns = TIMERFD_NS_MAX;
+	else
+		*ns = (uint64_t)ts->sec * NSEC_PER_SEC + (uint64_t)ts->nsec;
 	return 0;
 }
 
