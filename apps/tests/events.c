@@ -628,6 +628,10 @@ epoll_pwait_with_sigmask(void)
 	      out[0].events == (EPOLLIN | EPOLLOUT);
 	ok &= syscall(SYS_epoll_pwait, ep, out, 2, 0, &mask, 4) == -1 &&
 	      errno == EINVAL;
+	/* epoll_pwait2: the timeout is a timespec. */
+	ok &= syscall(SYS_epoll_pwait2, ep, out, 2, &(struct timespec){ 0, 0 },
+		      &mask, 8) == 1 && out[0].data.u64 == 4;
+	ok &= syscall(SYS_epoll_pwait2, ep, out, 2, NULL, NULL, 8) == 1;
 	close(e);
 	close(ep);
 	return ok;

@@ -1,6 +1,6 @@
-/* epoll_create, epoll_create1, epoll_ctl, epoll_wait, epoll_pwait: thin
- * front-ends over fs/epoll.c -- descriptors to referenced files, the
- * event structure in and the ready events out. */
+/* epoll_create, epoll_create1, epoll_ctl, epoll_wait, epoll_pwait and
+ * epoll_pwait2: thin front-ends over fs/epoll.c -- descriptors to
+ * referenced files, the event structure in and the ready events out. */
 #include <keel/err.h>
 #include <keel/errno.h>
 #include <keel/file.h>
@@ -115,6 +115,25 @@ sys_epoll_pwait(const struct syscall_args *args)
 	bool masked;
 	long ret = wait_sigmask_set(args->a[4], args->a[5], &old, &masked);
 
+	if (ret)
+		return ret;
+	ret = epoll_wait_run((int)args->a[0], args->a[1], (int)args->a[2], &l);
+	wait_sigmask_restore(old, masked);
+	return ret;
+}
+
+/* epoll_pwait with a timespec timeout (NULL: none), not written back. */
+long
+sys_epoll_pwait2(const struct syscall_args *args)
+{
+	struct wait_limit l;
+	uint64_t old;
+	bool masked;
+	long ret = wait_limit_from_timespec(args->a[3], &l);
+
+	if (ret)
+		return ret;
+	ret = wait_sigmask_set(args->a[4], args->a[5], &old, &masked);
 	if (ret)
 		return ret;
 	ret = epoll_wait_run((int)args->a[0], args->a[1], (int)args->a[2], &l);

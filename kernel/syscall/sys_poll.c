@@ -128,6 +128,21 @@ timespec_get_ns(uint64_t uts, uint64_t *ns)
 	return 0;
 }
 
+int
+wait_limit_from_timespec(uint64_t uts, struct wait_limit *l)
+{
+	uint64_t ns;
+	int err;
+
+	*l = (struct wait_limit){ WAIT_FOREVER, false };
+	if (!uts)
+		return 0;
+	err = timespec_get_ns(uts, &ns);
+	if (!err)
+		*l = wait_limit_from_ns(ns);
+	return err;
+}
+
 /* Writes the time left back; like Linux, a fault here is not the call's
  * error (the wait already happened). */
 static void
@@ -215,17 +230,13 @@ sys_poll(const struct syscall_args *args)
 long
 sys_ppoll(const struct syscall_args *args)
 {
-	struct wait_limit l = { WAIT_FOREVER, false };
-	uint64_t ns, old;
+	struct wait_limit l;
+	uint64_t old;
 	bool masked;
-	long ret;
+	long ret = wait_limit_from_timespec(args->a[2], &l);
 
-	if (args->a[2]) {
-		ret = timespec_get_ns(args->a[2], &ns);
-		if (ret)
-			return ret;
-		l = wait_limit_from_ns(ns);
-	}
+	if (ret)
+		return ret;
 	ret = wait_sigmask_set(args->a[3], args->a[4], &old, &masked);
 	if (ret)
 		return ret;
@@ -377,18 +388,14 @@ sys_select(const struct syscall_args *args)
 long
 sys_pselect6(const struct syscall_args *args)
 {
-	struct wait_limit l = { WAIT_FOREVER, false };
+	struct wait_limit l;
 	struct sigset_arg_user sa = { 0, 0 };
-	uint64_t ns, old;
+	uint64_t old;
 	bool masked;
-	long ret;
+	long ret = wait_limit_from_timespec(args->a[4], &l);
 
-	if (args->a[4]) {
-		ret = timespec_get_ns(args->a[4], &ns);
-		if (ret)
-			return ret;
-		l = wait_limit_from_ns(ns);
-	}
+	if (ret)
+		return ret;
 	if (args->a[5] && copy_from_user(&sa, (const void __user *)args->a[5],
 					 sizeof(sa)))
 		return -EFAULT;

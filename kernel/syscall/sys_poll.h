@@ -19,6 +19,10 @@ wait_limit_from_ms(long ms);
 /* From a relative timeout in nanoseconds. */
 struct wait_limit
 wait_limit_from_ns(uint64_t ns);
+/* From a relative timespec at user @uts (NULL: no limit). Returns 0,
+ * -EFAULT or -EINVAL. */
+int
+wait_limit_from_timespec(uint64_t uts, struct wait_limit *l);
 /* What is left of it, for the calls that write the timeout back. */
 uint64_t
 wait_limit_left_ns(const struct wait_limit *l);
