@@ -712,6 +712,59 @@ epoll_ping_pong_between_threads(void)
 	return pingpong(1);
 }
 
+/* One thread adds ready pipes to a set, and closes or deletes them,
+ * while another waits on the set: every wait ends, nothing is lost or
+ * freed twice. */
+#define CHURN	200
+
+struct churn {
+	int ep;
+	volatile int done;
+};
+
+static void *
+churn_run(void *arg)
+{
+	struct churn *c = arg;
+	int ok = 1;
+
+	for (int i = 0; i < CHURN && ok; i++) {
+		int p[2];
+
+		ok = pipe(p) == 0 && write(p[1], "x", 1) == 1 &&
+		     epoll_add(c->ep, p[0], EPOLLIN, (uint64_t)i) == 0;
+		if (ok && (i & 1))
+			ok = epoll_ctl(c->ep, EPOLL_CTL_DEL, p[0], NULL) == 0;
+		close(p[0]);	/* the even ones leave the set by closing */
+		close(p[1]);
+	}
+	c->done = 1;
+	return ok ? NULL : (void *)1;
+}
+
+static int
+epoll_ctl_and_close_while_another_thread_waits(void)
+{
+	struct churn c = { epoll_create1(0), 0 };
+	struct epoll_event out[4];
+	pthread_t t;
+	void *ret = (void *)1;
+	int ok, bad = 0;
+
+	ok = pthread_create(&t, NULL, churn_run, &c) == 0;
+	for (int i = 0; i < 10 * CHURN && !c.done; i++) {
+		int n = epoll_wait(c.ep, out, 4, 5);
+
+		bad += n < 0 || n > 4;
+		for (int j = 0; j < n; j++)
+			bad += out[j].data.u64 >= CHURN;
+	}
+	ok &= pthread_join(t, &ret) == 0 && ret == NULL && !bad;
+	ok &= epoll_wait(c.ep, out, 4, 0) == 0;	/* all gone */
+	close(c.ep);
+	return ok;
+}
+
 /* ---- eventfd ---- */
 
 static int
@@ -1109,6 +1162,7 @@ main(int argc, char **argv)
 		CASE(epoll_pwait_with_sigmask),
 		CASE(poll_ping_pong_between_threads),
 		CASE(epoll_ping_pong_between_threads),
+		CASE(epoll_ctl_and_close_while_another_thread_waits),
 		CASE(eventfd_counts_and_takes_all),
 		CASE(eventfd_semaphore_one_at_a_time),
 		CASE(eventfd_overflow_eagain_and_flags),
