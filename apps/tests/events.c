@@ -17,6 +17,7 @@
 #include <sys/sendfile.h>
 #include <sys/syscall.h>
 #include <sys/timerfd.h>
+#include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
 #include "ktap.h"
@@ -1104,6 +1105,9 @@ pipe_nonblock_whole_small_writes_and_epipe(void)
 	 * goes in. */
 	ok &= read(p[0], fill, 3000) == 3000;
 	ok &= write(p[1], fill, 4096) == -1 && errno == EAGAIN;
+	/* The same for a writev of two pieces, PIPE_BUF bytes in all. */
+	ok &= writev(p[1], (struct iovec[]){ { fill, 2000 }, { fill, 2000 } },
+		     2) == -1 && errno == EAGAIN;
 	ok &= pread(p[0], buf, 1, 0) == -1 && errno == ESPIPE;
 	close(p[0]);
 	ok &= write(p[1], buf, 1) == -1 && errno == EPIPE;

@@ -389,6 +389,63 @@ vectored(const struct syscall_args *args, bool writing)
 	return total;
 }
 
+/* Copies a writev's pieces into @kbuf (PIPE_BUF bytes); false if they
+ * hold more (*n = 0) or one faults (*n = -EFAULT). */
+static bool
+iov_gather(const struct iovec_user __user *uiov, long cnt, char *kbuf,
+	   long *n)
+{
+	size_t total = 0;
+
+	*n = 0;
+	for (long i = 0; i < cnt; i++) {
+		struct iovec_user iov;
+
+		if (copy_from_user(&iov, &uiov[i], sizeof(iov)))
+			goto fault;
+		if (iov.len > PIPE_BUF - total)
+			return false;
+		if (copy_from_user(kbuf + total, (const void __user *)iov.base,
+				   iov.len))
+			goto fault;
+		total += iov.len;
+	}
+	*n = (long)total;
+	return true;
+fault:
+	*n = -EFAULT;
+	return false;
+}
+
+/* writev to a pipe (or other stream) of at most PIPE_BUF bytes in all:
+ * one write, so it goes in whole or not at all, as POSIX wants. False
+ * when this does not apply (the pieces go one by one). */
+static bool
+writev_small_stream(const struct syscall_args *args, long *ret)
+{
+	long cnt = (long)args->a[2];
+	struct file *f = file_for((long)args->a[0], O_WRONLY, ret);
+	char *kbuf = NULL;
+	bool done = false;
+
+	if (!f)
+		return true;
+	if (file_is_stream(f) && cnt >= 0 && cnt <= IOV_MAX &&
+	    (kbuf = kmalloc(PIPE_BUF)) != NULL) {
+		long n;
+
+		done = iov_gather((const void __user *)args->a[1], cnt, kbuf, &n);
+		if (done && n)
+			n = write_result(file_write_kernel(f, kbuf, (size_t)n, 0));
+		if (n == -EFAULT)
+			done = true;
+		*ret = n;
+	}
+	kfree(kbuf);
+	file_unref(f);
+	return done;
+}
+
 long
 sys_readv(const struct syscall_args *args)
 {
@@ -398,6 +455,10 @@ sys_readv(const struct syscall_args *args)
 long
 sys_writev(const struct syscall_args *args)
 {
+	long ret;
+
+	if (writev_small_stream(args, &ret))
+		return ret;
 	return vectored(args, true);
 }
 
