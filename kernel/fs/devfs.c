@@ -1,6 +1,7 @@
 /* The device nodes in /dev: null, zero, full, random, urandom, and the
  * console (also tty, and stdin/stdout/stderr as links to it). */
 #include <keel/errno.h>
+#include <keel/poll.h>
 #include <keel/printk.h>
 #include <keel/random.h>
 #include <keel/string.h>
@@ -74,6 +75,17 @@ console_ioctl(struct vnode *v, unsigned long req, uint64_t arg)
 	return console_tty_ioctl(req, arg);
 }
 
+/* The console takes no input: a read never blocks (it is end of file)
+ * and neither does a write, so it is always ready and never notifies.
+ * A console with input would report EPOLLIN only with input queued. */
+static uint32_t
+console_poll(struct vnode *v, int flags, struct pollq **pq)
+{
+	(void)v; (void)flags;
+	*pq = NULL;
+	return POLL_DEFAULT_MASK;
+}
+
 static const struct vnode_dev_ops null_ops = {
 	.read = null_read, .write = sink_write,
 };
@@ -88,6 +100,7 @@ static const struct vnode_dev_ops random_ops = {
 };
 static const struct vnode_dev_ops console_ops = {
 	.read = console_read, .write = console_dev_write, .ioctl = console_ioctl,
+	.poll = console_poll,
 };
 
 static struct mount *devfs;

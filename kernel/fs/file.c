@@ -20,6 +20,7 @@ file_new(struct vnode *v, int flags)
 		return NULL;
 	f->vnode = v;
 	f->flags = flags & ~O_CLOEXEC;
+	list_init(&f->epoll_items);
 	__atomic_fetch_add(&v->refs, 1, __ATOMIC_RELAXED);
 	return f;
 }
@@ -39,6 +40,7 @@ file_finish(struct file *f)
 {
 	if (!f)
 		return;
+	epoll_file_release(f);
 	flock_release(f);
 	record_lock_release(f);
 	if (f->vnode->dev && f->vnode->dev->release)
@@ -52,6 +54,12 @@ file_finish(struct file *f)
 		__atomic_fetch_sub(&f->vnode->refs, 1, __ATOMIC_RELAXED);
 	}
 	kfree(f);
+}
+
+void
+file_discard(struct file *f)
+{
+	file_finish(f);
 }
 
 int
@@ -100,6 +108,44 @@ fd_close(int fd)
 		record_lock_close(f);
 	file_finish(last);
 	return f ? 0 : -EBADF;
+}
+
+struct file *
+fd_get_ref(int fd)
+{
+	struct file *f;
+
+	if (fd < 0 || fd >= FD_MAX)
+		return NULL;
+	spin_lock(&fd_lock);
+	f = table[fd];
+	if (f)
+		f->refs++;
+	spin_unlock(&fd_lock);
+	return f;
+}
+
+struct file *
+fd_get_ref_io(int fd)
+{
+	struct file *f = fd_get_ref(fd);
+
+	if (f && (f->flags & O_PATH)) {
+		file_unref(f);
+		return NULL;
+	}
+	return f;
+}
+
+void
+file_unref(struct file *f)
+{
+	struct file *last;
+
+	spin_lock(&fd_lock);
+	last = file_put(f);
+	spin_unlock(&fd_lock);
+	file_finish(last);
 }
 
 int

@@ -35,6 +35,10 @@ vfs_mount_root(void);
 int
 ramfs_borrow(struct vnode *v, const void *data, size_t size);
 
+/* epoll, eventfd and timerfd files: no S_IFMT type, as Linux's
+ * anonymous inodes. */
+#define EVENT_FILE_MODE		0600
+
 struct file;
 /* A new pipe's two ends (pipe.c). */
 int

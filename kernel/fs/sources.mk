@@ -1,11 +1,13 @@
 # Sources of kernel/fs: vnodes and mounts, the ramfs, lookup, devices,
-# /proc, the initrd unpacker, the descriptor table and locks.
+# /proc, the initrd unpacker, the descriptor table, locks, pipes and
+# readiness (poll, epoll, eventfd, timerfd).
 KERNEL_SRCS += kernel/fs/ramfs.c kernel/fs/path.c kernel/fs/devfs.c \
 	kernel/fs/vnode.c kernel/fs/mount.c kernel/fs/procfs_fd.c \
 	kernel/fs/vfs_boot.c \
 	kernel/fs/vfs_init.c kernel/fs/unpack.c kernel/fs/file.c \
 	kernel/fs/pipe.c kernel/fs/procfs.c kernel/fs/flock.c \
-	kernel/fs/record_lock.c
+	kernel/fs/record_lock.c \
+	kernel/fs/poll.c kernel/fs/epoll.c kernel/fs/eventfd.c kernel/fs/timerfd.c
 # The block cache and ext2 (a library by inode number), and its VFS glue.
 KERNEL_SRCS += kernel/fs/bcache.c kernel/fs/ext2_vfs.c
 KERNEL_SRCS += kernel/fs/ext2/super.c kernel/fs/ext2/bitmap.c \

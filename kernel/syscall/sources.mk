@@ -7,4 +7,6 @@ KERNEL_SRCS += kernel/syscall/table.c kernel/syscall/sys_fs.c \
 	kernel/syscall/sys_thread.c kernel/syscall/sys_ioctl.c kernel/syscall/sys_mm.c \
 	kernel/syscall/sys_futex.c kernel/syscall/sys_signal.c \
 	kernel/syscall/sys_ident.c \
+	kernel/syscall/sys_poll.c kernel/syscall/sys_epoll.c \
+	kernel/syscall/sys_eventfd.c kernel/syscall/sys_timerfd.c \
 	kernel/syscall/syscall_ktest.c

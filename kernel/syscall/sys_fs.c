@@ -1,13 +1,16 @@
 /* File descriptors: open(at), close, read, write, their vectored and
- * positional forms, lseek, dup/dup2/dup3, fcntl. Data moves between the
- * application and the file through a small bounce buffer, so no user
- * memory is touched with the tree's lock held. */
+ * positional forms, sendfile, lseek, dup/dup2/dup3, fcntl. Data moves
+ * between the application and the file through a small bounce buffer, so
+ * no user memory is touched with the tree's lock held. */
 #include <keel/errno.h>
 #include <keel/file.h>
+#include <keel/heap.h>
 #include <keel/syscall.h>
+#include <keel/thread.h>
 #include <keel/uaccess.h>
 #include "../fs/fs_internal.h"
 #include "sys_fs.h"
+#include "sys_signal.h"
 
 #define BOUNCE		1024
 #define IOV_MAX		1024
@@ -28,18 +31,84 @@
 #define F_OFD_SETLKW	38
 #define FD_CLOEXEC	1
 #define SETFL_MASK	(O_APPEND | O_NONBLOCK)
+#define SIGPIPE		13
+#define SENDFILE_CHUNK	(16 * 1024)
+#define PIPE_BUF	4096	/* POSIX: pipe writes this small are atomic */
+/* Linux caps one read or write at INT_MAX rounded down to a page. */
+#define MAX_RW_COUNT	0x7ffff000L
 
 struct iovec_user {
 	uint64_t base;
 	uint64_t len;
 };
 
-/* What a device's read/write gets: pipes want the open flags, the rest
- * the offset. */
+/* Pipes and anonymous files (epoll, eventfd, timerfd) have no offset:
+ * their operations take the open flags instead, and pread/pwrite/lseek
+ * are -ESPIPE. */
+static bool
+file_is_stream(const struct file *f)
+{
+	uint32_t type = f->vnode->mode & S_IFMT;
+
+	return type == S_IFIFO || type == 0;
+}
+
 static uint64_t
 dev_arg(const struct file *f, uint64_t off)
 {
-	return S_ISFIFO(f->vnode->mode) ? (uint64_t)f->flags : off;
+	return file_is_stream(f) ? (uint64_t)f->flags : off;
+}
+
+/* One read into kernel memory at @off; @more: a stream must not wait
+ * (the read already has data to return). May sleep (devices). */
+static long
+file_read_kernel(struct file *f, char *kbuf, size_t len, uint64_t off,
+		 bool more)
+{
+	uint64_t arg = dev_arg(f, off);
+	long n;
+
+	if (more && file_is_stream(f))
+		arg |= O_NONBLOCK;
+	if (f->vnode->dev)	/* may sleep: no tree lock */
+		return f->vnode->dev->read ?
+		       f->vnode->dev->read(f->vnode, kbuf, len, arg) : -EINVAL;
+	vfs_tree_lock();
+	n = vfs_read(f->vnode, kbuf, len, off);
+	vfs_tree_unlock();
+	return n;
+}
+
+/* One write from kernel memory at @off (the end with O_APPEND). */
+static long
+file_write_kernel(struct file *f, const char *kbuf, size_t len, uint64_t off)
+{
+	long n;
+
+	if (f->vnode->dev)	/* may sleep: no tree lock */
+		return f->vnode->dev->write ?
+		       f->vnode->dev->write(f->vnode, kbuf, len,
+					    dev_arg(f, off)) : -EINVAL;
+	vfs_tree_lock();
+	if (f->flags & O_APPEND)
+		off = f->vnode->size;
+	n = vfs_write(f->vnode, kbuf, len, off);
+	vfs_tree_unlock();
+	return n;
+}
+
+/* A write to a pipe nobody reads: SIGPIPE's action comes first, as on
+ * Linux. Its default ends the program (128 + SIGPIPE, as raise() does
+ * here); ignored, handled (handlers are not run yet) or blocked, the
+ * write just fails with -EPIPE. */
+static long
+write_result(long n)
+{
+	uint64_t bit = 1ULL << (SIGPIPE - 1);
+
+	if (n == -EPIPE && !(thread_current()->sigmask & bit))
+		(void)signal_raise_self(SIGPIPE);
+	return n;
 }
 
 static long
@@ -50,26 +119,34 @@ file_read_at(struct file *f, char __user *buf, size_t len, uint64_t off)
 
 	while (done < len) {
 		size_t chunk = MIN(len - done, sizeof(bounce));
-		long n;
+		long n = file_read_kernel(f, bounce, chunk, off + done,
+					  done > 0);
 
-		if (f->vnode->dev) {	/* may sleep: no tree lock */
-			n = f->vnode->dev->read ?
-			    f->vnode->dev->read(f->vnode, bounce, chunk,
-						dev_arg(f, off + done)) : -EINVAL;
-		} else {
-			vfs_tree_lock();
-			n = vfs_read(f->vnode, bounce, chunk, off + done);
-			vfs_tree_unlock();
-		}
 		if (n <= 0)
 			return done ? (long)done : n;
 		if (copy_to_user(buf + done, bounce, (size_t)n))
 			return done ? (long)done : -EFAULT;
 		done += (size_t)n;
-		if (f->vnode->dev)
-			break;		/* devices answer what they have */
+		if (f->vnode->dev && (size_t)n < chunk)
+			break;		/* a device gave what it had */
 	}
 	return (long)done;
+}
+
+/* A stream write of up to PIPE_BUF bytes in one piece, so a pipe can
+ * take it whole or not at all (POSIX), larger than the stack bounce. */
+static long
+file_write_whole(struct file *f, const char __user *buf, size_t len)
+{
+	char *kbuf = kmalloc(len);
+	long n = -ENOMEM;
+
+	if (kbuf) {
+		n = copy_from_user(kbuf, buf, len) ? -EFAULT
+			: file_write_kernel(f, kbuf, len, 0);
+		kfree(kbuf);
+	}
+	return n;
 }
 
 static long
@@ -78,67 +155,76 @@ file_write_at(struct file *f, const char __user *buf, size_t len, uint64_t off)
 	char bounce[BOUNCE];
 	size_t done = 0;
 
+	if (len > sizeof(bounce) && len <= PIPE_BUF && file_is_stream(f))
+		return file_write_whole(f, buf, len);
+
 	while (done < len) {
 		size_t chunk = MIN(len - done, sizeof(bounce));
 		long n;
 
 		if (copy_from_user(bounce, buf + done, chunk))
 			return done ? (long)done : -EFAULT;
-		if (f->vnode->dev) {	/* may sleep: no tree lock */
-			n = f->vnode->dev->write ?
-			    f->vnode->dev->write(f->vnode, bounce, chunk,
-						 dev_arg(f, off + done)) : -EINVAL;
-		} else {
-			vfs_tree_lock();
-			if (f->flags & O_APPEND)
-				off = f->vnode->size - done;
-			n = vfs_write(f->vnode, bounce, chunk, off + done);
-			vfs_tree_unlock();
-		}
+		n = file_write_kernel(f, bounce, chunk, off + done);
 		if (n <= 0)
 			return done ? (long)done : n;
 		done += (size_t)n;
+		if ((size_t)n < chunk)
+			break;	/* full, non-blocking, or an 8-byte eventfd */
 	}
 	return (long)done;
 }
 
+/* The open file at @fd, referenced (a blocking call keeps it even if
+ * another thread closes the descriptor), if it may be read (@need
+ * O_RDONLY) or written (O_WRONLY). NULL with *err = -EBADF. */
 static struct file *
 file_for(long fd, int need, long *err)
 {
-	struct file *f = fd_get((int)fd);
+	struct file *f = fd_get_ref_io((int)fd);
 
 	*err = -EBADF;
-	if (!f || (f->flags & O_PATH))
+	if (!f)
 		return NULL;
-	if (need == O_RDONLY && (f->flags & O_ACCMODE) == O_WRONLY)
+	if ((need == O_RDONLY && (f->flags & O_ACCMODE) == O_WRONLY) ||
+	    (need == O_WRONLY && (f->flags & O_ACCMODE) == O_RDONLY)) {
+		file_unref(f);
 		return NULL;
-	if (need == O_WRONLY && (f->flags & O_ACCMODE) == O_RDONLY)
-		return NULL;
+	}
 	return f;
 }
 
-long
-sys_read(const struct syscall_args *args)
+typedef long (*file_call)(struct file *f, const struct syscall_args *args);
+
+/* Runs @fn on the file of args->a[0], held for the call. */
+static long
+with_file(const struct syscall_args *args, int need, file_call fn)
 {
-	long err, n;
-	struct file *f = file_for((long)args->a[0], O_RDONLY, &err);
+	long ret;
+	struct file *f = file_for((long)args->a[0], need, &ret);
 
 	if (!f)
-		return err;
-	n = file_read_at(f, (char __user *)args->a[1], args->a[2], f->offset);
+		return ret;
+	ret = fn(f, args);
+	file_unref(f);
+	return ret;
+}
+
+static long
+read_call(struct file *f, const struct syscall_args *args)
+{
+	long n = file_read_at(f, (char __user *)args->a[1], args->a[2],
+			      f->offset);
+
 	if (n > 0 && !S_ISFIFO(f->vnode->mode))
 		f->offset += (uint64_t)n;
 	return n;
 }
 
-long
-sys_write(const struct syscall_args *args)
+static long
+write_call(struct file *f, const struct syscall_args *args)
 {
-	long err, n;
-	struct file *f = file_for((long)args->a[0], O_WRONLY, &err);
+	long n;
 
-	if (!f)
-		return err;
 	if ((long)args->a[2] < 0)
 		return -EINVAL;
 	n = file_write_at(f, (const char __user *)args->a[1], args->a[2],
@@ -146,34 +232,134 @@ sys_write(const struct syscall_args *args)
 	if (n > 0 && !f->vnode->dev)
 		f->offset = (f->flags & O_APPEND) ? f->vnode->size
 						   : f->offset + (uint64_t)n;
-	return n;
+	return write_result(n);
 }
 
-long
-sys_pread64(const struct syscall_args *args)
+static long
+pread_call(struct file *f, const struct syscall_args *args)
 {
-	long err;
-	struct file *f = file_for((long)args->a[0], O_RDONLY, &err);
-
-	if (!f)
-		return err;
+	if (file_is_stream(f))
+		return -ESPIPE;
 	if ((long)args->a[3] < 0)
 		return -EINVAL;
 	return file_read_at(f, (char __user *)args->a[1], args->a[2], args->a[3]);
 }
 
-long
-sys_pwrite64(const struct syscall_args *args)
+static long
+pwrite_call(struct file *f, const struct syscall_args *args)
 {
-	long err;
-	struct file *f = file_for((long)args->a[0], O_WRONLY, &err);
-
-	if (!f)
-		return err;
+	if (file_is_stream(f))
+		return -ESPIPE;
 	if ((long)args->a[3] < 0)
 		return -EINVAL;
 	return file_write_at(f, (const char __user *)args->a[1], args->a[2],
 			     args->a[3]);
+}
+
+long
+sys_read(const struct syscall_args *args)
+{
+	return with_file(args, O_RDONLY, read_call);
+}
+
+long
+sys_write(const struct syscall_args *args)
+{
+	return with_file(args, O_WRONLY, write_call);
+}
+
+long
+sys_pread64(const struct syscall_args *args)
+{
+	return with_file(args, O_RDONLY, pread_call);
+}
+
+long
+sys_pwrite64(const struct syscall_args *args)
+{
+	return with_file(args, O_WRONLY, pwrite_call);
+}
+
+/* Copies up to @count bytes from @in at *@pos to @out through @buf;
+ * *@pos advances by what was written. Returns the bytes moved, or the
+ * error if none moved. */
+static long
+sendfile_copy(struct file *out, struct file *in, uint64_t *pos, size_t count,
+	      char *buf)
+{
+	size_t done = 0;
+	long err = 0;
+
+	while (done < count && !err) {
+		long n = file_read_kernel(in, buf, MIN(count - done,
+						       SENDFILE_CHUNK), *pos,
+					  false);
+		long w;
+
+		if (n <= 0) {
+			err = n;
+			break;
+		}
+		w = file_write_kernel(out, buf, (size_t)n, out->offset);
+		if (w <= 0) {
+			err = w ? w : -EIO;
+			break;
+		}
+		if (!out->vnode->dev)
+			out->offset += (uint64_t)w;
+		*pos += (uint64_t)w;
+		done += (size_t)w;
+		if (w < n)
+			break;	/* the output is full (non-blocking pipe) */
+	}
+	return done ? (long)done : err;
+}
+
+/* sendfile with both files held: from a file (not a stream) to any
+ * writable file. With an offset pointer the input's own offset stays. */
+static long
+sendfile_files(struct file *out, struct file *in,
+	       const struct syscall_args *args)
+{
+	uint64_t __user *uoff = (uint64_t __user *)args->a[2];
+	size_t count = MIN(args->a[3], (uint64_t)MAX_RW_COUNT);
+	uint64_t pos = in->offset;
+	char *buf;
+	long n;
+
+	if (file_is_stream(in) || S_ISDIR(in->vnode->mode) ||
+	    (out->flags & O_APPEND))
+		return -EINVAL;
+	if (uoff && copy_from_user(&pos, uoff, sizeof(pos)))
+		return -EFAULT;
+	if ((int64_t)pos < 0)
+		return -EINVAL;
+	buf = kmalloc(SENDFILE_CHUNK);
+	if (!buf)
+		return -ENOMEM;
+	n = sendfile_copy(out, in, &pos, count, buf);
+	kfree(buf);
+	if (uoff && copy_to_user(uoff, &pos, sizeof(pos)))
+		return -EFAULT;
+	if (!uoff)
+		in->offset = pos;
+	return write_result(n);
+}
+
+long
+sys_sendfile(const struct syscall_args *args)
+{
+	long err;
+	struct file *out = file_for((long)args->a[0], O_WRONLY, &err);
+	struct file *in = out ? file_for((long)args->a[1], O_RDONLY, &err) : NULL;
+
+	if (in)
+		err = sendfile_files(out, in, args);
+	if (in)
+		file_unref(in);
+	if (out)
+		file_unref(out);
+	return err;
 }
 
 /* readv and writev: one read or write per vector, stopping short where
@@ -205,6 +391,63 @@ vectored(const struct syscall_args *args, bool writing)
 	return total;
 }
 
+/* Copies a writev's pieces into @kbuf (PIPE_BUF bytes); false if they
+ * hold more (*n = 0) or one faults (*n = -EFAULT). */
+static bool
+iov_gather(const struct iovec_user __user *uiov, long cnt, char *kbuf,
+	   long *n)
+{
+	size_t total = 0;
+
+	*n = 0;
+	for (long i = 0; i < cnt; i++) {
+		struct iovec_user iov;
+
+		if (copy_from_user(&iov, &uiov[i], sizeof(iov)))
+			goto fault;
+		if (iov.len > PIPE_BUF - total)
+			return false;
+		if (copy_from_user(kbuf + total, (const void __user *)iov.base,
+				   iov.len))
+			goto fault;
+		total += iov.len;
+	}
+	*n = (long)total;
+	return true;
+fault:
+	*n = -EFAULT;
+	return false;
+}
+
+/* writev to a pipe (or other stream) of at most PIPE_BUF bytes in all:
+ * one write, so it goes in whole or not at all, as POSIX wants. False
+ * when this does not apply (the pieces go one by one). */
+static bool
+writev_small_stream(const struct syscall_args *args, long *ret)
+{
+	long cnt = (long)args->a[2];
+	struct file *f = file_for((long)args->a[0], O_WRONLY, ret);
+	char *kbuf = NULL;
+	bool done = false;
+
+	if (!f)
+		return true;
+	if (file_is_stream(f) && cnt >= 0 && cnt <= IOV_MAX &&
+	    (kbuf = kmalloc(PIPE_BUF)) != NULL) {
+		long n;
+
+		done = iov_gather((const void __user *)args->a[1], cnt, kbuf, &n);
+		if (done && n)
+			n = write_result(file_write_kernel(f, kbuf, (size_t)n, 0));
+		if (n == -EFAULT)
+			done = true;
+		*ret = n;
+	}
+	kfree(kbuf);
+	file_unref(f);
+	return done;
+}
+
 long
 sys_readv(const struct syscall_args *args)
 {
@@ -214,6 +457,10 @@ sys_readv(const struct syscall_args *args)
 long
 sys_writev(const struct syscall_args *args)
 {
+	long ret;
+
+	if (writev_small_stream(args, &ret))
+		return ret;
 	return vectored(args, true);
 }
 

@@ -1,9 +1,10 @@
 /* Signal state, recorded and answered as Linux would: rt_sigaction keeps
  * each signal's handler, flags and mask; rt_sigprocmask keeps the thread's
  * blocked set; sigaltstack its alternate stack. A signal sent to any live
- * thread of the program (tgkill, tkill; raise and abort included) takes
- * its default action -- ignore, or end the program with 128 + signo;
- * running handlers (delivery) is not supported yet. */
+ * thread of the program (tgkill, tkill; raise and abort included; and a
+ * write to a pipe without readers: SIGPIPE, see sys_fs.c) takes its
+ * default action -- ignore, or end the program with 128 + signo; running
+ * handlers (delivery) is not supported yet. */
 #include <keel/arch.h>
 #include <keel/errno.h>
 #include <keel/exec.h>
@@ -13,6 +14,7 @@
 #include <keel/syscall.h>
 #include <keel/thread.h>
 #include <keel/uaccess.h>
+#include "sys_signal.h"
 
 #define NSIG		64
 #define SIGKILL		9
@@ -154,8 +156,8 @@ sig_default_stops(long sig)
 /* Takes @sig's action for the whole program: which thread it was sent to
  * does not matter while no handler runs (the mask is not consulted, as
  * for a self-signal: a blocked signal would be delivered on unblocking). */
-static long
-signal_take_action(long sig)
+long
+signal_raise_self(long sig)
 {
 	uint64_t handler;
 
@@ -187,7 +189,7 @@ signal_to_thread(int tid, int sig)
 		return -EINVAL;
 	if (tid != thread_current()->linux_tid && !exec_tid_alive(tid))
 		return -ESRCH;
-	return signal_take_action(sig);
+	return signal_raise_self(sig);
 }
 
 long

@@ -205,10 +205,42 @@ print("py", back["sum"], hashlib.sha256(b"keel").hexdigest())
 """
 
 
+# selectors picks epoll; a thread writes a pipe, then an eventfd, while
+# the main thread sleeps in epoll_wait; then poll() and select().
+PYTHON_EVENTS_SCRIPT = b"""import os, select, selectors, threading, time
+r, w = os.pipe()
+sel = selectors.DefaultSelector()
+sel.register(r, selectors.EVENT_READ, "pipe")
+efd = os.eventfd(0)
+sel.register(efd, selectors.EVENT_READ, "efd")
+def later():
+    time.sleep(0.05)
+    os.write(w, b"x")
+    time.sleep(0.05)
+    os.eventfd_write(efd, 3)
+t = threading.Thread(target=later)
+t.start()
+got = []
+while len(got) < 3:
+    for key, ev in sel.select(timeout=5):
+        got.append(key.data)
+        if key.data == "pipe":
+            os.read(r, 1)
+        else:
+            got.append(os.eventfd_read(efd))
+t.join()
+p = select.poll()
+p.register(r, select.POLLIN)
+rl, wl, _ = select.select([r], [w], [], 0)
+print("ev", type(sel).__name__, got, p.poll(50), len(rl), len(wl))
+"""
+
+
 @pytest.fixture(scope="module")
 def python_archive(tmp_path_factory):
     return debian_archive(tmp_path_factory, "python", PYTHON_PACKAGES,
-                          {"/etc/t.py": PYTHON_SCRIPT})
+                          {"/etc/t.py": PYTHON_SCRIPT,
+                           "/etc/events.py": PYTHON_EVENTS_SCRIPT})
 
 
 def test_debian_python3_runs_json_threading_os_hashlib(kernel, python_archive):
@@ -221,4 +253,16 @@ def test_debian_python3_runs_json_threading_os_hashlib(kernel, python_archive):
     r = qemu.run(b, 300)
     want = "py 499500 " + hashlib.sha256(b"keel").hexdigest()
     assert want in r.output, explain(r)
+    assert r.exit.kind == qemu.STATUS and r.status == 0, explain(r)
+
+
+def test_debian_python3_selectors_epoll_eventfd_poll_select(kernel,
+                                                            python_archive):
+    """Debian's python3.11 waits in epoll (its selectors module) for a pipe
+    and an eventfd a thread writes, then asks poll() and select()."""
+    b = qemu.Boot(machine="microvm", kernel=kernel, initrd=python_archive,
+                  append="--env=HOME=/tmp /usr/bin/python3.11 /etc/events.py",
+                  memory="512M", accel=qemu.pick_accel())
+    r = qemu.run(b, 300)
+    assert "ev EpollSelector ['pipe', 'efd', 3] [] 0 1" in r.output, explain(r)
     assert r.exit.kind == qemu.STATUS and r.status == 0, explain(r)

@@ -32,8 +32,9 @@ BUILDS = {
     "dynamic": ("gcc", ("-O2", "-pthread")),
 }
 # Programs that print KTAP and exit with their number of failed cases.
-KTAP_PROGRAMS = ["files", "futex", "ident_signal", "locks", "mem", "mounts",
-                 "pipes", "sizes", "syscall_efault", "tgkill", "vdso_time"]
+KTAP_PROGRAMS = ["events", "files", "futex", "ident_signal", "locks", "mem",
+                 "mounts", "pipes", "sizes", "syscall_efault", "tgkill",
+                 "vdso_time"]
 # Programs checked by a test of their own below.
 OTHER_PROGRAMS = ["abort", "appender", "hello_args", "pthreads", "segv"]
 
@@ -204,6 +205,15 @@ def test_static_pie_runs_at_a_random_base(run):
         assert m, explain(r)
         rips.add(int(m.group(1), 16))
     assert len(rips) == 2 and min(rips) >= 0x555500000000, rips
+
+
+@pytest.mark.parametrize("build", BUILDS)
+def test_write_to_pipe_without_reader_ends_program_with_sigpipe(run, build):
+    r = run(f"/bin/events-{build} sigpipe")
+    assert "sigpipe: writing with no reader" in r.output, explain(r)
+    assert "the write returned" not in r.output, explain(r)
+    assert "keel: program killed by signal 13" in r.output, explain(r)
+    assert r.exit.kind == qemu.STATUS and r.status == 141 % 128, explain(r)
 
 
 def test_strace_shows_the_program_calls(run):

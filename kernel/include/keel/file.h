@@ -29,8 +29,9 @@ struct file {
 	struct vnode *vnode;
 	uint64_t offset;
 	int flags;		/* O_* as opened, less O_CLOEXEC */
-	int refs;		/* descriptors naming it */
+	int refs;		/* descriptors naming it, and fd_get_ref()s */
 	uint8_t flock_held;	/* FLOCK_*: what flock() gave this file */
+	struct list_node epoll_items;	/* epoll sets watching it (epoll.c) */
 };
 
 /* flock(2): what a file holds or asks for. */
@@ -86,6 +87,16 @@ struct file *
 fd_get(int fd);
 int
 fd_close(int fd);
+/* The file at @fd with a reference that keeps it open even if the
+ * descriptor is closed meanwhile (for calls that sleep on it), or NULL.
+ * file_unref() drops it, finishing the file if it was the last. */
+struct file *
+fd_get_ref(int fd);
+/* The same for calls that do I/O: an O_PATH file counts as closed. */
+struct file *
+fd_get_ref_io(int fd);
+void
+file_unref(struct file *f);
 /* dup2/dup3 semantics: @newfd made a copy of @oldfd. */
 int
 fd_dup_to(int oldfd, int newfd, bool cloexec);
@@ -96,6 +107,14 @@ fd_set_cloexec(int fd, bool on);
 
 struct file *
 file_new(struct vnode *v, int flags);
+/* Ends a file no descriptor ever named (fd_install failed). */
+void
+file_discard(struct file *f);
+
+/* The last reference to @f is going: it leaves every epoll set
+ * (epoll.c). May sleep. */
+void
+epoll_file_release(struct file *f);
 
 /* Boot: descriptors 0, 1 and 2 on the console. */
 int

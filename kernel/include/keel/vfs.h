@@ -29,16 +29,23 @@
 
 struct vnode;
 struct mount;
+struct pollq;
 
 /* What a device node (or pipe) does; files and directories have none.
- * read/write get the file offset in @arg, except for pipes, which take
- * the open flags there (O_NONBLOCK). They may sleep: no tree lock is held.
- * release runs when the last descriptor of an open file goes. */
+ * read/write get the file offset in @arg, except for pipes and anonymous
+ * files (epoll, eventfd, timerfd: no S_IFMT type), which take the open
+ * flags there (O_NONBLOCK). They may sleep: no tree lock is held.
+ * release runs when the last descriptor of an open file goes.
+ * poll (optional; see keel/poll.h) returns the EPOLL* events the object
+ * has now for an open file with @flags, and sets *pq to the pollq it
+ * notifies on changes; it never sleeps. Without it a file is always
+ * ready, and epoll refuses it as Linux does (-EPERM). */
 struct vnode_dev_ops {
 	long (*read)(struct vnode *v, char *kbuf, size_t len, uint64_t arg);
 	long (*write)(struct vnode *v, const char *kbuf, size_t len, uint64_t arg);
 	long (*ioctl)(struct vnode *v, unsigned long req, uint64_t arg);
 	void (*release)(struct vnode *v, int flags);
+	uint32_t (*poll)(struct vnode *v, int flags, struct pollq **pq);
 };
 
 /* One directory entry as readdir reports it. */
