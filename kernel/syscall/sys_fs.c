@@ -465,13 +465,24 @@ sys_writev(const struct syscall_args *args)
 }
 
 long
-sys_lseek(const struct syscall_args *args)
+fs_with_file(int fd, long (*fn)(struct file *f, const struct syscall_args *args),
+	     const struct syscall_args *args)
 {
-	struct file *f = fd_get((int)args->a[0]);
-	int64_t off = (int64_t)args->a[1], base;
+	struct file *f = fd_get_ref(fd);
+	long r;
 
 	if (!f)
 		return -EBADF;
+	r = fn(f, args);
+	file_unref(f);
+	return r;
+}
+
+static long
+file_lseek(struct file *f, const struct syscall_args *args)
+{
+	int64_t off = (int64_t)args->a[1], base;
+
 	if (f->vnode->dev)
 		return -ESPIPE;
 	switch (args->a[2]) {
@@ -487,17 +498,28 @@ sys_lseek(const struct syscall_args *args)
 }
 
 long
+sys_lseek(const struct syscall_args *args)
+{
+	return fs_with_file((int)args->a[0], file_lseek, args);
+}
+
+long
 sys_close(const struct syscall_args *args)
 {
 	return fd_close((int)args->a[0]);
 }
 
+static long
+file_dup(struct file *f, const struct syscall_args *args)
+{
+	(void)args;
+	return fd_install(f, 0, false);
+}
+
 long
 sys_dup(const struct syscall_args *args)
 {
-	struct file *f = fd_get((int)args->a[0]);
-
-	return f ? fd_install(f, 0, false) : -EBADF;
+	return fs_with_file((int)args->a[0], file_dup, args);
 }
 
 long
@@ -517,14 +539,11 @@ sys_dup3(const struct syscall_args *args)
 			 args->a[2] & O_CLOEXEC);
 }
 
-long
-sys_fcntl(const struct syscall_args *args)
+static long
+file_fcntl(struct file *f, const struct syscall_args *args)
 {
 	int fd = (int)args->a[0];
-	struct file *f = fd_get(fd);
 
-	if (!f)
-		return -EBADF;
 	switch (args->a[1]) {
 	case F_DUPFD:
 		return fd_install(f, (int)args->a[2], false);
@@ -550,19 +569,22 @@ sys_fcntl(const struct syscall_args *args)
 	return -EINVAL;
 }
 
+long
+sys_fcntl(const struct syscall_args *args)
+{
+	return fs_with_file((int)args->a[0], file_fcntl, args);
+}
+
 #define LOCK_SH		1
 #define LOCK_EX		2
 #define LOCK_NB		4
 #define LOCK_UN		8
 
-long
-sys_flock(const struct syscall_args *args)
+static long
+file_flock(struct file *f, const struct syscall_args *args)
 {
-	struct file *f = fd_get((int)args->a[0]);
 	int op = (int)args->a[1];
 
-	if (!f)
-		return -EBADF;
 	switch (op & ~LOCK_NB) {
 	case LOCK_SH:
 		return flock_apply(f, FLOCK_SHARED, op & LOCK_NB);
@@ -572,6 +594,12 @@ sys_flock(const struct syscall_args *args)
 		return flock_apply(f, FLOCK_NONE, true);
 	}
 	return -EINVAL;
+}
+
+long
+sys_flock(const struct syscall_args *args)
+{
+	return fs_with_file((int)args->a[0], file_flock, args);
 }
 
 long

@@ -19,6 +19,14 @@ struct vnode *
 fs_vnode_at(int dirfd, uint64_t upath, int flags, int *err);
 
 struct file;
+struct syscall_args;
+/* A call on one open file: @fn runs with the file @fd names held, so a
+ * close in another thread cannot free it under the call. -EBADF if @fd is
+ * not open. */
+long
+fs_with_file(int fd, long (*fn)(struct file *f, const struct syscall_args *args),
+	     const struct syscall_args *args);
+
 /* fcntl's F_(OFD_)GETLK/SETLK/SETLKW on @f with the struct flock at @arg
  * (sys_lock.c). */
 long

@@ -48,15 +48,17 @@ get_path(uint64_t upath, char *path)
 	return n < 0 ? (int)n : 0;
 }
 
-/* The directory a *at() call starts from; NULL with *err for a bad fd. */
+/* The directory a *at() call starts from; NULL with *err for a bad fd.
+ * *held is the descriptor's file, held until the caller lets it go. */
 static struct vnode *
-start_dir(int dirfd, const char *path, int *err)
+start_dir(int dirfd, const char *path, struct file **held, int *err)
 {
 	struct file *f;
 
+	*held = NULL;
 	if (path[0] == '/' || dirfd == AT_FDCWD)
 		return vfs_cwd();
-	f = fd_get(dirfd);
+	f = *held = fd_get_ref(dirfd);
 	*err = f ? -ENOTDIR : -EBADF;
 	return f && S_ISDIR(f->vnode->mode) ? f->vnode : NULL;
 }
@@ -73,12 +75,30 @@ fs_lookup_at(int dirfd, uint64_t upath, int flags, char *last, int *err)
 	}
 	*err = get_path(upath, path);
 	if (!*err) {
+		struct file *held;
+
 		vfs_tree_lock();
-		dir = start_dir(dirfd, path, err);
+		dir = start_dir(dirfd, path, &held, err);
 		v = dir ? vfs_lookup(dir, path, flags, last, err) : NULL;
 		vfs_tree_unlock();
+		if (held)
+			file_unref(held);	/* may take the tree lock */
 	}
 	kfree(path);
+	return v;
+}
+
+/* The vnode of open file @fd (read under a reference), or NULL with
+ * -EBADF. */
+static struct vnode *
+fs_fd_vnode(int fd, int *err)
+{
+	struct file *f = fd_get_ref(fd);
+	struct vnode *v = f ? f->vnode : NULL;
+
+	*err = -EBADF;
+	if (f)
+		file_unref(f);
 	return v;
 }
 
@@ -86,16 +106,13 @@ struct vnode *
 fs_vnode_at(int dirfd, uint64_t upath, int flags, int *err)
 {
 	char first;
-	struct file *f;
 
 	if ((flags & AT_EMPTY_PATH) &&
 	    copy_from_user(&first, (const void __user *)upath, 1) == 0 &&
 	    first == '\0') {
 		if (dirfd == AT_FDCWD)
 			return vfs_cwd();
-		f = fd_get(dirfd);
-		*err = -EBADF;
-		return f ? f->vnode : NULL;
+		return fs_fd_vnode(dirfd, err);
 	}
 	return fs_lookup_at(dirfd, upath,
 			    flags & AT_SYMLINK_NOFOLLOW ? LOOKUP_NOFOLLOW : 0, NULL, err);
@@ -204,12 +221,16 @@ fill_stat(const struct vnode *v, struct stat_user __user *ust)
 	return copy_to_user(ust, &st, sizeof(st));
 }
 
+static long
+file_fstat(struct file *f, const struct syscall_args *args)
+{
+	return fill_stat(f->vnode, (void __user *)args->a[1]);
+}
+
 long
 sys_fstat(const struct syscall_args *args)
 {
-	struct file *f = fd_get((int)args->a[0]);
-
-	return f ? fill_stat(f->vnode, (void __user *)args->a[1]) : -EBADF;
+	return fs_with_file((int)args->a[0], file_fstat, args);
 }
 
 long
@@ -266,17 +287,14 @@ put_dirent(char __user *buf, size_t room, uint64_t ino, int64_t next,
 	return (long)reclen;
 }
 
-long
-sys_getdents64(const struct syscall_args *args)
+static long
+file_getdents64(struct file *f, const struct syscall_args *args)
 {
-	struct file *f = fd_get((int)args->a[0]);
 	char __user *buf = (char __user *)args->a[1];
 	size_t room = args->a[2], used = 0;
 	struct vfs_dirent_info *e;
 	long r = 0;
 
-	if (!f)
-		return -EBADF;
 	if (!S_ISDIR(f->vnode->mode))
 		return -ENOTDIR;
 	e = kmalloc(sizeof(*e));
@@ -301,6 +319,12 @@ sys_getdents64(const struct syscall_args *args)
 	vfs_tree_unlock();
 	kfree(e);
 	return used ? (long)used : r;
+}
+
+long
+sys_getdents64(const struct syscall_args *args)
+{
+	return fs_with_file((int)args->a[0], file_getdents64, args);
 }
 
 long
@@ -682,12 +706,16 @@ sys_chmod(const struct syscall_args *args)
 	return sys_fchmodat(&a);
 }
 
+static long
+file_fchmod(struct file *f, const struct syscall_args *args)
+{
+	return mode_set(f->vnode, args->a[1]);
+}
+
 long
 sys_fchmod(const struct syscall_args *args)
 {
-	struct file *f = fd_get((int)args->a[0]);
-
-	return f ? mode_set(f->vnode, args->a[1]) : -EBADF;
+	return fs_with_file((int)args->a[0], file_fchmod, args);
 }
 
 #define UTIME_NOW	((1L << 30) - 1)
@@ -732,10 +760,7 @@ sys_utimensat(const struct syscall_args *args)
 			      args->a[3] & AT_SYMLINK_NOFOLLOW ? LOOKUP_NOFOLLOW : 0,
 			      NULL, &err);
 	else {
-		struct file *f = fd_get((int)args->a[0]);
-
-		v = f ? f->vnode : NULL;
-		err = -EBADF;
+		v = fs_fd_vnode((int)args->a[0], &err);
 	}
 	if (!v)
 		return err;

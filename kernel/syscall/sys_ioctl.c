@@ -7,6 +7,7 @@
 #include <keel/string.h>
 #include <keel/syscall.h>
 #include <keel/uaccess.h>
+#include "sys_fs.h"
 
 #define TCGETS		0x5401
 #define TIOCGWINSZ	0x5413
@@ -52,14 +53,16 @@ console_tty_ioctl(unsigned long req, uint64_t uarg)
 	return -ENOTTY;
 }
 
-long
-sys_ioctl(const struct syscall_args *args)
+static long
+file_ioctl(struct file *f, const struct syscall_args *args)
 {
-	struct file *f = fd_get((int)args->a[0]);
-
-	if (!f)
-		return -EBADF;
 	if (!f->vnode->dev || !f->vnode->dev->ioctl)
 		return -ENOTTY;
 	return f->vnode->dev->ioctl(f->vnode, args->a[1], args->a[2]);
+}
+
+long
+sys_ioctl(const struct syscall_args *args)
+{
+	return fs_with_file((int)args->a[0], file_ioctl, args);
 }

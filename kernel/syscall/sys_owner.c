@@ -26,12 +26,16 @@ owner_set(struct vnode *v, uint64_t uid, uint64_t gid)
 	return err;
 }
 
+static long
+file_fchown(struct file *f, const struct syscall_args *args)
+{
+	return owner_set(f->vnode, args->a[1], args->a[2]);
+}
+
 long
 sys_fchown(const struct syscall_args *args)
 {
-	struct file *f = fd_get((int)args->a[0]);
-
-	return f ? owner_set(f->vnode, args->a[1], args->a[2]) : -EBADF;
+	return fs_with_file((int)args->a[0], file_fchown, args);
 }
 
 long

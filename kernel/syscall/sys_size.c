@@ -48,16 +48,20 @@ sys_truncate(const struct syscall_args *args)
 }
 
 /* A descriptor not open for writing: -EINVAL, as Linux says for it. */
-long
-sys_ftruncate(const struct syscall_args *args)
+static long
+file_ftruncate(struct file *f, const struct syscall_args *args)
 {
-	struct file *f = fd_get((int)args->a[0]);
-
-	if (!f || (f->flags & O_PATH))
+	if (f->flags & O_PATH)
 		return -EBADF;
 	if ((f->flags & O_ACCMODE) == O_RDONLY)
 		return -EINVAL;
 	return truncate_vnode(f->vnode, (int64_t)args->a[1]);
+}
+
+long
+sys_ftruncate(const struct syscall_args *args)
+{
+	return fs_with_file((int)args->a[0], file_ftruncate, args);
 }
 
 /* Zeros [off, end) of @v, under the tree lock. */
@@ -102,15 +106,14 @@ fallocate_vnode(struct vnode *v, int mode, uint64_t off, uint64_t len)
 	return end > v->size ? vfs_truncate(v, end) : 0;
 }
 
-long
-sys_fallocate(const struct syscall_args *args)
+static long
+file_fallocate(struct file *f, const struct syscall_args *args)
 {
-	struct file *f = fd_get((int)args->a[0]);
 	int mode = (int)args->a[1];
 	int64_t off = (int64_t)args->a[2], len = (int64_t)args->a[3];
 	long err;
 
-	if (!f || (f->flags & O_PATH) || (f->flags & O_ACCMODE) == O_RDONLY)
+	if ((f->flags & O_PATH) || (f->flags & O_ACCMODE) == O_RDONLY)
 		return -EBADF;
 	if (mode & ~FALLOC_MODES)
 		return -EOPNOTSUPP;
@@ -128,4 +131,10 @@ sys_fallocate(const struct syscall_args *args)
 	err = fallocate_vnode(f->vnode, mode, (uint64_t)off, (uint64_t)len);
 	vfs_tree_unlock();
 	return err;
+}
+
+long
+sys_fallocate(const struct syscall_args *args)
+{
+	return fs_with_file((int)args->a[0], file_fallocate, args);
 }

@@ -56,10 +56,14 @@ sys_statfs(const struct syscall_args *args)
 	return v ? fill_statfs(v, (void __user *)args->a[1]) : err;
 }
 
+static long
+file_fstatfs(struct file *f, const struct syscall_args *args)
+{
+	return fill_statfs(f->vnode, (void __user *)args->a[1]);
+}
+
 long
 sys_fstatfs(const struct syscall_args *args)
 {
-	struct file *f = fd_get((int)args->a[0]);
-
-	return f ? fill_statfs(f->vnode, (void __user *)args->a[1]) : -EBADF;
+	return fs_with_file((int)args->a[0], file_fstatfs, args);
 }

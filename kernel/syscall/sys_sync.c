@@ -7,36 +7,28 @@
 #include <keel/printk.h>
 #include <keel/syscall.h>
 #include <keel/vfs.h>
-
-/* The open file @fd if it can be synced, else NULL with *err. */
-static struct vnode *
-sync_target(long fd, long *err)
-{
-	struct file *f = fd_get((int)fd);
-
-	*err = -EBADF;
-	if (!f)
-		return NULL;
-	*err = -EINVAL;
-	if (f->vnode->dev && !S_ISREG(f->vnode->mode))
-		return NULL;
-	return f->vnode;
-}
+#include "sys_fs.h"
 
 /* fdatasync may skip metadata that does not find the data; syncing the
  * attributes too is the stronger promise and costs one inode write. */
+static long
+file_fsync(struct file *f, const struct syscall_args *args)
+{
+	long err;
+
+	(void)args;
+	if (f->vnode->dev && !S_ISREG(f->vnode->mode))
+		return -EINVAL;
+	vfs_tree_lock();
+	err = vfs_fsync(f->vnode);
+	vfs_tree_unlock();
+	return err;
+}
+
 long
 sys_fsync(const struct syscall_args *args)
 {
-	long err;
-	struct vnode *v = sync_target((long)args->a[0], &err);
-
-	if (!v)
-		return err;
-	vfs_tree_lock();
-	err = vfs_fsync(v);
-	vfs_tree_unlock();
-	return err;
+	return fs_with_file((int)args->a[0], file_fsync, args);
 }
 
 long
@@ -45,21 +37,25 @@ sys_fdatasync(const struct syscall_args *args)
 	return sys_fsync(args);
 }
 
-long
-sys_syncfs(const struct syscall_args *args)
+static long
+file_syncfs(struct file *f, const struct syscall_args *args)
 {
-	struct file *f = fd_get((int)args->a[0]);
 	struct mount *m;
 	long err = 0;
 
-	if (!f)
-		return -EBADF;
+	(void)args;
 	vfs_tree_lock();
 	m = vfs_mount_of(f->vnode);
 	if (m && m->ops && m->ops->sync)
 		err = m->ops->sync(m);
 	vfs_tree_unlock();
 	return err;
+}
+
+long
+sys_syncfs(const struct syscall_args *args)
+{
+	return fs_with_file((int)args->a[0], file_syncfs, args);
 }
 
 /* sync(2) cannot fail on Linux; an error is still worth a console line. */
