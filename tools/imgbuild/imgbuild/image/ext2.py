@@ -35,11 +35,14 @@ def derive_uuids(files, *extra):
             str(uuid.uuid5(_NAMESPACE, "hash:" + digest)))
 
 
-def stage_tree(root, files, contents=None):
+def stage_tree(root, files, contents=None, dirs=()):
     """Build the tree to copy under `root`: `files` maps image paths to
-    host files, `contents` maps image paths to bytes. Modes become 0755
-    for directories and executables, 0644 otherwise."""
+    host files, `contents` maps image paths to bytes, `dirs` are extra
+    (empty) directories. Modes become 0755 for directories and
+    executables, 0644 otherwise."""
     os.makedirs(root, mode=0o755)
+    for path in sorted(dirs):
+        os.makedirs(_host_path(root, path), mode=0o755, exist_ok=True)
     items = {p: ("file", src) for p, src in files.items()}
     items.update({p: ("bytes", data) for p, data in (contents or {}).items()})
     for path, (kind, value) in sorted(items.items()):
