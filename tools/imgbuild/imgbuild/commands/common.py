@@ -34,9 +34,15 @@ class Found:
     image: object = None        # imagefile.Image for files read directly
 
 
-def find_image(ref):
-    """A store image (NAME or NAME:VERSION) or an image file."""
-    if os.path.sep in ref or os.path.isfile(ref):
+def find_image(ref, log=None):
+    """A store image (NAME or NAME:VERSION), an image file, or a manifest
+    (a .yaml file), built first if it changed."""
+    if ref.endswith((".yaml", ".yml")):
+        from .. import builder, manifest
+        man = manifest.load(ref)
+        builder.build(man, log or Log(quiet=True))
+        ref = f"{man.name}:{man.version}"
+    elif os.path.sep in ref or os.path.isfile(ref):
         return _from_file(ref)
     got = store.lookup(ref)
     if got is None:

@@ -19,7 +19,8 @@ from .common import Log, find_image
 
 NAME = "run"
 HELP = "boot an image (the app's exit status becomes ours)"
-EPILOG = """IMAGE is a store name (NAME or NAME:VERSION) or an image file.
+EPILOG = """IMAGE is a store name (NAME or NAME:VERSION), an image file, or a
+manifest (capstan.yaml: built first unless unchanged).
 -v HOSTFILE:DIR attaches a disk image (raw or qcow2; ext2 on the whole disk
 or in partition 1) and mounts it at DIR, which must exist in the image.
 Exit status: the application's; 1 if QEMU failed, 124 on --timeout, 130
@@ -56,7 +57,7 @@ def add_arguments(p):
 
 def run(args):
     log = Log(getattr(args, "verbose", False))
-    found = find_image(args.image)
+    found = find_image(args.image, log)
     accel = args.accel or qemu.pick_accel()
     with tempfile.TemporaryDirectory(prefix="imgbuild-run-") as tmp:
         argv = qemu_argv(args, found, accel, tmp)
