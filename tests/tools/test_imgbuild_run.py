@@ -125,3 +125,45 @@ def test_libvirt_xml_validates(home, boot, tmp_path):
     v = subprocess.run(["virt-xml-validate", str(out), "domain"],
                        capture_output=True, text=True, timeout=60)
     assert v.returncode == 0, v.stdout + v.stderr + xml
+
+
+def _qemu_pids(marker):
+    pids = []
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit():
+            continue
+        try:
+            with open(f"/proc/{pid}/cmdline", "rb") as f:
+                cmd = f.read()
+        except OSError:
+            continue
+        if b"qemu-system" in cmd and marker.encode() in cmd:
+            pids.append(int(pid))
+    return pids
+
+
+def test_ctrl_c_stops_the_vm_and_leaves_nothing_running(home):
+    import signal
+    import time
+    name = image(home, "sleeper", cmdline="/bin/probe sleep 600")
+    proc = subprocess.Popen(
+        [os.path.join(os.path.dirname(MODULES[0]), "..", "..", "..", "..",
+                      "tools", "imgbuild", "bin", "imgbuild"), "run", name],
+        env=env_for(home, MODULES), stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    marker = os.path.join(str(home), "images", name)
+    try:
+        out = b""
+        deadline = time.monotonic() + TIMEOUT
+        while b"sleeping" not in out and time.monotonic() < deadline:
+            out += proc.stdout.read1(4096)
+        assert b"sleeping" in out, out
+        assert _qemu_pids(marker), "QEMU not found while the VM runs"
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == 130, err
+    assert _qemu_pids(marker) == []
