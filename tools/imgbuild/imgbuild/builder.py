@@ -226,7 +226,7 @@ def _build_into(tmp, plan, man, key, compress, log, started):
     if man.format == "qcow2":
         log("converting to qcow2" + (" (compressed)" if compress else ""))
         imagefile.convert_qcow2(raw, os.path.join(tmp, "disk.qcow2"),
-                                compress)
+                                compress, getattr(log, "progress", False))
         os.unlink(raw)
         image_file = "disk.qcow2"
     vols = _make_volumes(tmp, man, log)

@@ -61,8 +61,11 @@ def _download(package, debs, log):
         argv = ["apt-get", "download", "-q", package]
         if log:
             log("$ " + " ".join(argv), verbose=True)
+        # On a terminal apt-get draws its own progress on stdout.
+        out = None if getattr(log, "progress", False) else subprocess.PIPE
         try:
-            proc = subprocess.run(argv, cwd=tmp, capture_output=True,
+            proc = subprocess.run(argv, cwd=tmp, stdout=out,
+                                  stderr=subprocess.PIPE,
                                   text=True, timeout=APT_TIMEOUT)
         except FileNotFoundError:
             raise ToolError("apt-get: not found (a Debian host is "

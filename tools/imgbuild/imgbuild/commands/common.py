@@ -15,6 +15,8 @@ class Log:
 
     def __init__(self, verbose=False, quiet=False):
         self.verbose, self.quiet = verbose, quiet
+        # On a terminal, long steps let their tool draw progress there.
+        self.progress = not quiet and sys.stderr.isatty()
 
     def __call__(self, message, verbose=False):
         if self.quiet or (verbose and not self.verbose):
