@@ -184,6 +184,7 @@ bench: deps kernel
 	$(PYTHON) bench/sched/bench_sched.py
 	$(PYTHON) bench/linux_guest/bench_linux_boot.py
 	$(PYTHON) bench/syscall/bench_syscall.py
+	$(PYTHON) bench/image/bench_image.py
 
 clean:
 	rm -rf $(BUILD)
