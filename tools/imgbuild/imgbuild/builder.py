@@ -202,25 +202,35 @@ def _build_into(tmp, plan, man, key, compress, log, started):
     meta_bytes = (json.dumps(info, indent=1, sort_keys=True) + "\n").encode()
     files = {KERNEL_GUEST: man.kernel}
     contents = {META_GUEST: meta_bytes}
+    app_files, links = dedup(plan.files)
     initrd = None
     if man.rootfs == "initrd":
         log("packing the initrd (cpio newc)")
-        contents[INITRD_GUEST] = _initrd_bytes(plan)
+        contents[INITRD_GUEST] = _initrd_bytes(plan, app_files, links)
         initrd = INITRD_GUEST
+        links = {}
     else:
-        files.update(plan.files)
+        files.update(app_files)
     size = _disk_size(man, files, contents)
     raw = os.path.join(tmp, "disk.raw")
     log(f"writing the disk: {size >> 20} MiB, ext2 partition, GRUB2")
-    try:
-        build_grub_disk(raw, files, plan.kernel_cmdline, size,
-                        contents=contents, dirs=plan.dirs,
-                        initrd_path=initrd)
-    except ToolError as e:
-        if man.disk_size and "mke2fs" in str(e):
-            raise UserError(f"{man.path}: disk_size: {man.disk_size >> 20}M "
-                            "is too small for the content") from None
-        raise
+    for attempt in range(2):
+        try:
+            build_grub_disk(raw, files, plan.kernel_cmdline, size,
+                            contents=contents, dirs=plan.dirs,
+                            initrd_path=initrd, symlinks=links)
+            break
+        except ToolError as e:
+            if "mke2fs" not in str(e):
+                raise
+            if man.disk_size:
+                raise UserError(f"{man.path}: disk_size: "
+                                f"{man.disk_size >> 20}M is too small for "
+                                "the content") from None
+            if attempt:
+                raise
+            size *= 2   # the fitted estimate was short (many small files)
+            log(f"retrying with {size >> 20} MiB")
     _save_boot_files(tmp, man.kernel, meta_bytes, contents.get(INITRD_GUEST))
     image_file = "disk.raw"
     if man.format == "qcow2":
@@ -253,14 +263,30 @@ def _build_into(tmp, plan, man, key, compress, log, started):
     return record
 
 
-def _initrd_bytes(plan):
+def dedup(files):
+    """({guest: host}, {guest: link target}): a host file wanted at several
+    guest paths (ld.so as the interpreter and as libc's DT_NEEDED) is
+    stored once, the other paths becoming relative symbolic links."""
+    first, out, links = {}, {}, {}
+    for guest, host in sorted(files.items()):
+        real = os.path.realpath(host)
+        if real in first:
+            links[guest] = os.path.relpath(first[real],
+                                           os.path.dirname(guest))
+        else:
+            first[real] = guest
+            out[guest] = host
+    return out, links
+
+
+def _initrd_bytes(plan, files, links):
     data = {}
-    for guest, host in plan.files.items():
+    for guest, host in files.items():
         with open(host, "rb") as f:
             data[guest] = f.read()
     for d in plan.dirs:
         data.setdefault(d.rstrip("/") + "/.keep", b"")
-    return cpio.archive_bytes(data)
+    return cpio.archive_bytes(data, links)
 
 
 def _disk_size(man, files, contents):
