@@ -142,7 +142,8 @@ def _qemu_pids(marker):
     return pids
 
 
-def test_ctrl_c_stops_the_vm_and_leaves_nothing_running(home):
+@pytest.mark.parametrize("sig,status", [("SIGINT", 130), ("SIGTERM", 143)])
+def test_ctrl_c_stops_the_vm_and_leaves_nothing_running(home, sig, status):
     import signal
     import time
     name = image(home, "sleeper", cmdline="/bin/probe sleep 600")
@@ -159,11 +160,11 @@ def test_ctrl_c_stops_the_vm_and_leaves_nothing_running(home):
             out += proc.stdout.read1(4096)
         assert b"sleeping" in out, out
         assert _qemu_pids(marker), "QEMU not found while the VM runs"
-        proc.send_signal(signal.SIGINT)
+        proc.send_signal(getattr(signal, sig))
         _, err = proc.communicate(timeout=30)
     finally:
         if proc.poll() is None:
             proc.kill()
             proc.wait()
-    assert proc.returncode == 130, err
+    assert proc.returncode == status, err
     assert _qemu_pids(marker) == []

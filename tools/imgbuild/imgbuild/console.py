@@ -43,9 +43,32 @@ class _Scanner:
             self.tail = text[-200:]
 
 
+class Terminated(Exception):
+    """imgbuild itself got SIGTERM or SIGHUP; the VM has been stopped."""
+
+    def __init__(self, signum):
+        super().__init__(signal.Signals(signum).name)
+        self.signum = signum
+
+
+def _raise_terminated(signum, frame):
+    raise Terminated(signum)
+
+
 def run(argv, timeout=None):
     """Run QEMU; return (qemu.ExitStatus, status from the console or
-    None). Raises KeyboardInterrupt after stopping QEMU on Ctrl-C."""
+    None). Raises KeyboardInterrupt (Ctrl-C) or Terminated (SIGTERM,
+    SIGHUP) after stopping QEMU."""
+    old = {s: signal.signal(s, _raise_terminated)
+           for s in (signal.SIGTERM, signal.SIGHUP)}
+    try:
+        return _run(argv, timeout)
+    finally:
+        for s, handler in old.items():
+            signal.signal(s, handler)
+
+
+def _run(argv, timeout):
     saved = _save_tty()
     proc = subprocess.Popen(argv, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, start_new_session=True)

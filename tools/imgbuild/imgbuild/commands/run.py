@@ -11,7 +11,7 @@ import shlex
 import sys
 import tempfile
 
-from .. import UserError, console, imagefile, qemu
+from .. import UserError, console, imagefile, qemu, store
 from ..builder import make_volume
 from ..image import partition
 from ..manifest import parse_size
@@ -75,6 +75,9 @@ def run(args):
         except KeyboardInterrupt:
             print("\nimgbuild: stopped the VM (Ctrl-C)", file=sys.stderr)
             return 130
+        except console.Terminated as e:
+            print(f"\nimgbuild: stopped the VM ({e})", file=sys.stderr)
+            return 128 + e.signum
     status = console.app_status(ex, seen)
     if status is not None:
         return status
@@ -180,10 +183,23 @@ def _network(args, meta, disk):
 
 
 def _gdb_hint(port, found):
+    """Print the gdb command that loads the kernel's symbols and the
+    program's (copied out of the image; for a PIE gdb needs its load
+    base, which --verbose on the kernel command line prints)."""
     app = found.meta["cmdline"].split()
     prog = next((w for w in app if not w.startswith("-")), None)
     hint = (f"gdb -q {shlex.quote(found.kernel)} "
             f"-ex 'target remote localhost:{port}'")
     if prog:
-        hint += f" -ex 'add-symbol-file <{prog} copied out of the image>'"
+        try:
+            img = found.image or imagefile.open_image(found.path,
+                                                      store.cache_dir())
+            dest = os.path.join(store.cache_dir(), "gdb",
+                                found.meta["name"] + "-" +
+                                os.path.basename(prog))
+            os.makedirs(os.path.dirname(dest), exist_ok=True)
+            imagefile.extract(img, prog, dest)
+            hint += f" -ex {shlex.quote('add-symbol-file ' + dest)}"
+        except UserError:
+            pass
     print(f"imgbuild: QEMU waits for gdb: {hint}", file=sys.stderr)
