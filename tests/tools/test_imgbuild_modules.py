@@ -18,10 +18,8 @@ def _build(tmp_path, text, modules_path):
 
 
 def test_requirements_come_first_and_their_files_are_in_the_image(tmp_path):
-    from imgbuild import modules
-    mods = modules.resolve([modules.__dict__["Module"] and
-                            __import__("imgbuild.manifest").manifest
-                            .ModuleRef("top")],
+    from imgbuild import manifest, modules
+    mods = modules.resolve([manifest.ModuleRef("top")],
                            [os.path.join(FX, "deps")])
     assert [m.name for m in mods] == ["bottom", "middle", "top"]
     r, _ = _build(tmp_path, "name: deps\nmodules: [top]\ncmdline: /x\n"

@@ -18,7 +18,8 @@ import time
 from dataclasses import dataclass
 
 from . import ToolError, UserError, imagefile, modules, store
-from .image import SECTOR, PART_START_LBA, build_grub_disk, cpio, ext2
+from .image import (SECTOR, PART_START_LBA, build_grub_disk, cpio, ext2,
+                    qcow2)
 from .manifest import quote_word
 
 FORMAT_VERSION = 1
@@ -235,8 +236,10 @@ def _build_into(tmp, plan, man, key, compress, log, started):
     image_file = "disk.raw"
     if man.format == "qcow2":
         log("converting to qcow2" + (" (compressed)" if compress else ""))
-        imagefile.convert_qcow2(raw, os.path.join(tmp, "disk.qcow2"),
-                                compress, getattr(log, "progress", False))
+        out = os.path.join(tmp, "disk.qcow2")
+        log("$ " + " ".join(qcow2.command(raw, out, compress)), verbose=True)
+        qcow2.convert_qcow2(raw, out, compress,
+                            getattr(log, "progress", False))
         os.unlink(raw)
         image_file = "disk.qcow2"
     vols = _make_volumes(tmp, man, log)

@@ -145,21 +145,6 @@ def _run(argv, user_error=False):
     return proc.stdout
 
 
-def convert_qcow2(raw, out, compress=True, progress=False):
-    """qemu-img convert `raw` to qcow2 at `out`; with `progress`, qemu-img
-    draws its progress bar on the terminal."""
-    argv = ["qemu-img", "convert", "-f", "raw", "-O", "qcow2"]
-    if compress:
-        argv.append("-c")
-    if progress:
-        argv.append("-p")
-        proc = subprocess.run(argv + [raw, out], timeout=600)
-        if proc.returncode != 0:
-            raise ToolError(f"qemu-img convert failed ({proc.returncode})")
-        return
-    _run(argv + [raw, out])
-
-
 def sha256_file(path):
     h = hashlib.sha256()
     with open(path, "rb") as f:

@@ -1,6 +1,7 @@
 """Describe an image: manifest, command line, partitions, files, kernel."""
 
 import json
+import os
 
 from .. import imagefile, store
 from .common import find_image
@@ -21,8 +22,8 @@ def describe(found):
     return {
         "path": found.path, "format": found.format,
         "sha256": imagefile.sha256_file(found.path),
-        "file_size": imagefile.used_bytes(found.path) and
-        __import__("os").path.getsize(found.path),
+        "file_size": os.path.getsize(found.path),
+        "used_bytes": imagefile.used_bytes(found.path),
         "name": meta["name"], "version": meta["version"],
         "cmdline": " ".join(meta["options"] + [meta["cmdline"]]).strip(),
         "app_cmdline": meta["cmdline"], "rootfs": meta["rootfs"],
@@ -44,8 +45,8 @@ def run(args):
         print(json.dumps(info, indent=1, sort_keys=True))
         return 0
     print(f"image     {info['name']}:{info['version']}  ({info['path']})")
-    print(f"format    {info['format']}, {info['file_size']} bytes, sha256 "
-          f"{info['sha256']}")
+    print(f"format    {info['format']}, {info['file_size']} bytes "
+          f"({info['used_bytes']} used), sha256 {info['sha256']}")
     print(f"kernel    {info['kernel']['version']}")
     print(f"cmdline   {info['cmdline']}")
     print(f"rootfs    {info['rootfs']}; memory {info['memory'] >> 20} MiB; "
