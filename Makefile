@@ -33,7 +33,7 @@ KERNEL_LDFLAGS	:= -nostdlib -static -z max-page-size=4096 -z noexecstack \
 KERNEL_OBJS	:= $(patsubst %.c,$(BUILD)/%.o,$(filter %.c,$(KERNEL_SRCS))) \
 		   $(patsubst %.S,$(BUILD)/%.o,$(filter %.S,$(KERNEL_SRCS)))
 
-.PHONY: all deps kernel run test unit-test vm-test tools-test bench \
+.PHONY: all deps kernel run install test unit-test vm-test tools-test bench \
 	grubdisk clean fuzz-test
 all: deps kernel
 kernel: $(KERNEL)
@@ -96,8 +96,22 @@ grubdisk: $(BUILD)/grub.img
 $(BUILD)/grub.img: $(KERNEL) FORCE
 	$(PYTHON) tools/grubdisk.py --kernel $(KERNEL) --cmdline "$(GRUB_CMDLINE)" -o $@
 
+# `make run` builds capstan.yaml into an image with imgbuild (reusing it
+# when nothing changed) and boots it; `make run ARGS="..."` boots the bare
+# kernel with that command line instead.
+IMGBUILD	:= tools/imgbuild/bin/imgbuild
 run: deps kernel
+ifeq ($(strip $(ARGS)),)
+	$(IMGBUILD) run capstan.yaml
+else
 	$(PYTHON) scripts/run.py $(KERNEL) $(ARGS)
+endif
+
+# `make install` puts imgbuild on PATH as a link to this checkout.
+PREFIX		?= /usr/local
+install:
+	install -d $(DESTDIR)$(PREFIX)/bin
+	ln -sf $(abspath $(IMGBUILD)) $(DESTDIR)$(PREFIX)/bin/imgbuild
 
 # --- tests ---------------------------------------------------------------
 UNIT_CFLAGS	:= -std=gnu11 -Wall -Wextra -Werror -g -O1 \
@@ -171,6 +185,7 @@ bench: deps kernel
 	$(PYTHON) bench/linux_guest/bench_linux_boot.py
 	$(PYTHON) bench/syscall/bench_syscall.py
 	$(PYTHON) bench/disk/bench_disk.py
+	$(PYTHON) bench/image/bench_image.py
 
 clean:
 	rm -rf $(BUILD)

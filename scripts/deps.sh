@@ -13,6 +13,7 @@ PACKAGES=(
 	python3 python3-pytest python3-yaml
 	musl-tools                   # apps built with musl-gcc
 	cpio                         # initrd archives, cpio unit tests
+	libvirt-clients              # virt-xml-validate for imgbuild's libvirt XML
 	clang libclang-rt-14-dev     # libFuzzer targets (make fuzz-test)
 )
 

@@ -32,29 +32,38 @@ def source_date_epoch(env=None):
 
 def build_grub_disk(out, files, cmdline, size_bytes,
                     kernel_path="/boot/keel.elf", fs_uuid=None, hash_seed=None, epoch=None,
-                    grub_dir=grub.GRUB_DIR):
+                    grub_dir=grub.GRUB_DIR, contents=None, dirs=(),
+                    initrd_path=None, symlinks=None):
     """Write a bootable raw disk to `out`.
 
     `files` maps absolute in-image paths to host paths; it must include
     `kernel_path`. /boot/grub/grub.cfg is generated to boot it with
-    `cmdline`. fs_uuid and hash_seed default to values derived from the
-    inputs, so distinct images differ but rebuilds do not.
+    `cmdline`. `contents` maps more image paths to bytes, `dirs` names
+    empty directories to make, `symlinks` maps paths to link targets, and `initrd_path` (one of the files) is
+    loaded by GRUB as a multiboot2 module. fs_uuid and hash_seed default
+    to values derived from the inputs, so distinct images differ but
+    rebuilds do not.
     """
+    contents = dict(contents or {})
     if kernel_path not in files:
         raise UserError(f"{kernel_path}: the kernel is not among the files")
     if size_bytes % SECTOR or size_bytes < (PART_START_LBA + 2048) * SECTOR:
         raise UserError(f"disk size {size_bytes}: must be a multiple of "
                         f"{SECTOR} and at least 2 MiB")
     epoch = source_date_epoch() if epoch is None else epoch
-    cfg = grub.config(cmdline, kernel_path)
+    cfg = grub.config(cmdline, kernel_path, initrd_path)
     if fs_uuid is None or hash_seed is None:
-        derived = ext2.derive_uuids(files, cfg)
+        extra = [f"{p}\0".encode() + contents[p] for p in sorted(contents)]
+        links = [f"{p}\0{t}" for p, t in sorted((symlinks or {}).items())]
+        derived = ext2.derive_uuids(files, cfg, *extra, *sorted(dirs),
+                                    *links)
         fs_uuid = fs_uuid or derived[0]
         hash_seed = hash_seed or derived[1]
     part_bytes = size_bytes - PART_START_LBA * SECTOR
     with tempfile.TemporaryDirectory(prefix="imgbuild-") as tmp:
         root = os.path.join(tmp, "root")
-        ext2.stage_tree(root, files, {"/boot/grub/grub.cfg": cfg.encode()})
+        contents["/boot/grub/grub.cfg"] = cfg.encode()
+        ext2.stage_tree(root, files, contents, dirs, symlinks)
         part_img = os.path.join(tmp, "part.img")
         ext2.make_ext2(part_img, part_bytes, root, fs_uuid, hash_seed, epoch)
         core = grub.core_image(os.path.join(tmp, "core.img"), grub_dir)

@@ -35,11 +35,14 @@ def derive_uuids(files, *extra):
             str(uuid.uuid5(_NAMESPACE, "hash:" + digest)))
 
 
-def stage_tree(root, files, contents=None):
+def stage_tree(root, files, contents=None, dirs=(), symlinks=None):
     """Build the tree to copy under `root`: `files` maps image paths to
-    host files, `contents` maps image paths to bytes. Modes become 0755
-    for directories and executables, 0644 otherwise."""
+    host files, `contents` maps image paths to bytes, `dirs` are extra
+    (empty) directories, `symlinks` maps image paths to link targets.
+    Modes become 0755 for directories and executables, 0644 otherwise."""
     os.makedirs(root, mode=0o755)
+    for path in sorted(dirs):
+        os.makedirs(_host_path(root, path), mode=0o755, exist_ok=True)
     items = {p: ("file", src) for p, src in files.items()}
     items.update({p: ("bytes", data) for p, data in (contents or {}).items()})
     for path, (kind, value) in sorted(items.items()):
@@ -55,6 +58,10 @@ def stage_tree(root, files, contents=None):
                 f.write(value)
             exe = 0
         os.chmod(dest, 0o755 if exe else 0o644)
+    for path, target in sorted((symlinks or {}).items()):
+        dest = _host_path(root, path)
+        os.makedirs(os.path.dirname(dest), mode=0o755, exist_ok=True)
+        os.symlink(target, dest)
 
 
 def _host_path(root, path):

@@ -29,7 +29,7 @@ CORE_SEGMENT = 0x820            # where diskboot loads sectors 2.. of core
 _BARE = re.compile(r"^[A-Za-z0-9_./:=,+@%-]+$")  # needs no GRUB quoting
 
 
-def config(cmdline, kernel_path="/boot/keel.elf"):
+def config(cmdline, kernel_path="/boot/keel.elf", initrd_path=None):
     """grub.cfg that boots `kernel_path` with `cmdline` on the serial line.
 
     `cmdline` is in Keel's syntax (words, double quotes around words with
@@ -37,6 +37,7 @@ def config(cmdline, kernel_path="/boot/keel.elf"):
     interpret are single-quoted. GRUB joins the words again with spaces
     and does not pass the kernel's path: a word holding a space arrives
     double-quoted, and every \\, ' and " arrives backslash-escaped.
+    With `initrd_path`, that file is loaded as a multiboot2 module.
     """
     words = " ".join(_grub_quote(w) for w in split_cmdline(cmdline))
     return ("set timeout=0\n"
@@ -44,7 +45,8 @@ def config(cmdline, kernel_path="/boot/keel.elf"):
             "terminal_input serial\n"
             "terminal_output serial\n"
             f"multiboot2 {kernel_path}{' ' + words if words else ''}\n"
-            "boot\n")
+            + (f"module2 {initrd_path}\n" if initrd_path else "")
+            + "boot\n")
 
 
 def split_cmdline(cmdline):
