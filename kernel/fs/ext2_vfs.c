@@ -3,11 +3,17 @@
  * life of the mount (lookups hand out vnodes without references, so none
  * is evicted); an unlinked inode goes with its last open file. Attributes
  * are copied into the vnode after every change so stat needs no I/O.
+ * File data goes through the page cache: a regular file's size in the
+ * vnode runs ahead of its inode's until its dirty pages are written back
+ * (always before ext2_fsync/ext2_sync, so data still precedes metadata).
  * Runs under the tree lock, which serializes every call into ext2. */
 #include <keel/blkdev.h>
+#include <keel/clock.h>
 #include <keel/errno.h>
 #include <keel/ext2.h>
 #include <keel/heap.h>
+#include <keel/page.h>
+#include <keel/pagecache.h>
 #include <keel/printk.h>
 #include <keel/string.h>
 #include <keel/vfs.h>
@@ -97,15 +103,19 @@ attr_to_vnode(struct vnode *v, const struct ext2_attr *a)
 	v->ctime_ns = a->ctime_ns;
 }
 
-/* Copies @v's inode attributes from ext2 after a change. */
+/* Copies @v's inode attributes from ext2 after a change; a cached file
+ * keeps its own size (the inode's lags until write-back). */
 static int
 refresh(struct vnode *v)
 {
+	uint64_t size = v->size;
 	struct ext2_attr a;
 	int err = ext2_getattr(fs_of(v), ino_of(v), &a);
 
 	if (!err)
 		attr_to_vnode(v, &a);
+	if (!err && v->pcache)
+		v->size = size;
 	return err;
 }
 
@@ -173,6 +183,8 @@ ext2v_release(struct vnode *v)
 	if (err)
 		printk("keel: ext2: freeing inode %u: error %d\n", ino_of(v), err);
 	uncache(mount_of(v), v);
+	if (v->pcache)
+		pcache_free(v->pcache);	/* a deleted file's pages: dropped */
 	kfree(container_of(v, struct ext2_vnode, vnode));
 }
 
@@ -364,35 +376,98 @@ ext2v_readdir(struct vnode *dir, uint64_t *pos, struct vfs_dirent_info *out)
 	return one.got ? 1 : 0;
 }
 
+/* The page cache's view of an ext2 file: pages read and written back by
+ * ext2_read/ext2_write, never past the vnode's size. */
+static int
+pc_fill(void *owner, uint64_t index, void *page)
+{
+	struct vnode *v = owner;
+	long n = ext2_read(fs_of(v), ino_of(v), page, PAGE_SIZE,
+			   index * PAGE_SIZE);
+
+	return n < 0 ? (int)n : 0;
+}
+
+static int
+pc_writeback(void *owner, uint64_t index, const void *page)
+{
+	struct vnode *v = owner;
+	uint64_t off = index * PAGE_SIZE;
+	size_t len;
+	long n;
+
+	if (off >= v->size)
+		return 0;
+	len = (size_t)MIN((uint64_t)PAGE_SIZE, v->size - off);
+	n = ext2_write(fs_of(v), ino_of(v), page, len, off);
+	return n < 0 ? (int)n : (size_t)n == len ? 0 : -EIO;
+}
+
+static const struct pcache_ops ext2_pcache_ops = {
+	.fill = pc_fill, .writeback = pc_writeback,
+};
+
+static struct pcache *
+ext2v_cache(struct vnode *v, bool write, int *err)
+{
+	(void)write;
+	if (!v->pcache)
+		v->pcache = pcache_new(&ext2_pcache_ops, v);
+	*err = v->pcache ? 0 : -ENOMEM;
+	return v->pcache;
+}
+
 static long
 ext2v_read(struct vnode *v, char *kbuf, size_t len, uint64_t off)
 {
+	int err;
+
 	if (!S_ISREG(v->mode))
 		return -ENXIO;		/* device nodes on disk have no driver */
-	return ext2_read(fs_of(v), ino_of(v), kbuf, len, off);
+	if (!ext2v_cache(v, false, &err))
+		return err;
+	return pcache_read(v->pcache, kbuf, len, off, v->size);
 }
 
 static long
 ext2v_write(struct vnode *v, const char *kbuf, size_t len, uint64_t off)
 {
 	long n;
+	int err;
 
 	if (!S_ISREG(v->mode))
 		return -ENXIO;
-	n = ext2_write(fs_of(v), ino_of(v), kbuf, len, off);
-	if (n > 0)
-		refresh(v);
+	if (!ext2v_cache(v, true, &err))
+		return err;
+	n = pcache_write(v->pcache, kbuf, len, off, v->size);
+	if (n > 0) {
+		v->size = MAX(v->size, off + (uint64_t)n);
+		v->mtime_ns = v->ctime_ns = clock_realtime_ns();
+	}
 	return n;
 }
 
+/* Cached pages past the new end go first, so none is written back there. */
 static int
 ext2v_truncate(struct vnode *v, uint64_t size)
 {
-	int err = ext2_truncate(fs_of(v), ino_of(v), size);
+	int err;
 
-	if (!err)
+	if (v->pcache)
+		pcache_resize(v->pcache, v->size, size);
+	err = ext2_truncate(fs_of(v), ino_of(v), size);
+	if (!err) {
 		refresh(v);
+		v->size = size;
+	}
 	return err;
+}
+
+/* Dirty pages of @v reach ext2 (not yet the disk). */
+static int
+writeback(struct vnode *v)
+{
+	return v->pcache ? pcache_writeback(v->pcache) : 0;
 }
 
 static long
@@ -419,7 +494,10 @@ static int
 ext2v_fsync(struct vnode *v)
 {
 	struct ext2_mount *m = mount_of(v);
+	int err = writeback(v);
 
+	if (err)
+		return err;
 	if (container_of(v, struct ext2_vnode, vnode)->named_gen > m->sync_gen ||
 	    S_ISDIR(v->mode))
 		return sync_whole(m);
@@ -432,7 +510,25 @@ static const struct vnode_ops ext2_vnode_ops = {
 	.readdir = ext2v_readdir, .read = ext2v_read, .write = ext2v_write,
 	.truncate = ext2v_truncate, .readlink = ext2v_readlink,
 	.setattr = ext2v_setattr, .fsync = ext2v_fsync, .release = ext2v_release,
+	.cache = ext2v_cache,
 };
+
+/* Every cached file of @m writes its dirty pages back; the first error. */
+static int
+writeback_all(struct ext2_mount *m)
+{
+	int first = 0;
+
+	for (unsigned i = 0; i < INODE_HASH_BUCKETS; i++) {
+		for (struct ext2_vnode *e = m->hash[i]; e; e = e->hash_next) {
+			int err = writeback(&e->vnode);
+
+			if (err && !first)
+				first = err;
+		}
+	}
+	return first;
+}
 
 static int
 ext2m_statfs(struct mount *mnt, struct vfs_statfs *out)
@@ -450,10 +546,14 @@ ext2m_statfs(struct mount *mnt, struct vfs_statfs *out)
 	return 0;
 }
 
+/* File data first, then the ordered sync of everything else. */
 static int
 ext2m_sync(struct mount *mnt)
 {
-	return sync_whole(container_of(mnt, struct ext2_mount, mount));
+	struct ext2_mount *m = container_of(mnt, struct ext2_mount, mount);
+	int err = writeback_all(m);
+
+	return sync_whole(m) ?: err;
 }
 
 /* Open-but-unlinked inodes are freed first, so the unmount leaves no
@@ -462,7 +562,10 @@ static int
 ext2m_unmount(struct mount *mnt)
 {
 	struct ext2_mount *m = container_of(mnt, struct ext2_mount, mount);
+	int err = writeback_all(m);
 
+	if (err)
+		printk("keel: ext2: writing cached pages back: error %d\n", err);
 	for (unsigned i = 0; i < INODE_HASH_BUCKETS; i++) {
 		while (m->hash[i]) {
 			struct ext2_vnode *e = m->hash[i];

@@ -6,3 +6,4 @@ KERNEL_SRCS += kernel/mm/mm_init.c
 KERNEL_SRCS += kernel/mm/paging_ktest.c
 KERNEL_SRCS += kernel/mm/kstack.c
 KERNEL_SRCS += kernel/mm/vma.c
+KERNEL_SRCS += kernel/mm/pagecache.c kernel/mm/pagecache_tree.c

@@ -25,6 +25,9 @@ struct vma {
 	uint64_t start, end;
 	unsigned prot;
 	bool special;	/* kernel pages shared in (vDSO): never freed */
+	const struct vm_pager_ops *pager;	/* shared file pages, or NULL */
+	void *obj;		/* the pager's object (a page cache) */
+	uint64_t pgoff;		/* page of obj at start */
 };
 
 static struct {
@@ -54,14 +57,16 @@ prot_pte(unsigned prot)
 	       (prot & VM_PROT_EXEC ? 0 : PTE_NX);
 }
 
-/* Unmaps the present pages of [start, end) and frees their frames. */
+/* Unmaps the present pages of [start, end) of @v and frees their frames,
+ * unless they are the pager's (those stay in the page cache). */
 static void
-pages_free(uint64_t start, uint64_t end)
+pages_free(const struct vma *v, uint64_t start, uint64_t end)
 {
 	for (uint64_t va = start; va < end; va += PAGE_SIZE) {
 		uint64_t pa, flags;
 
-		if (paging_lookup(va, &pa, &flags) && paging_unmap_page(va) == 0)
+		if (paging_lookup(va, &pa, &flags) && paging_unmap_page(va) == 0 &&
+		    !v->pager)
 			pmm_free_pages(pa & PAGE_MASK, 0);
 	}
 }
@@ -83,6 +88,10 @@ vma_split_at(uint64_t addr)
 		*tail = *v;
 		tail->start = addr;
 		v->end = addr;
+		if (tail->pager) {	/* two areas now map the object */
+			tail->pgoff += (addr - v->start) / PAGE_SIZE;
+			tail->pager->ref(tail->obj);
+		}
 		list_insert_between(&tail->node, &v->node, v->node.next);
 		return 0;
 	}
@@ -111,8 +120,10 @@ vma_cut(uint64_t start, uint64_t end)
 			for (uint64_t va = v->start; va < v->end; va += PAGE_SIZE)
 				paging_unmap_page(va);
 		} else {
-			pages_free(v->start, v->end);
+			pages_free(v, v->start, v->end);
 		}
+		if (v->pager)
+			v->pager->unref(v->obj);
 		list_remove(n);
 		kfree(v);
 	}
@@ -143,11 +154,23 @@ vma_insert(uint64_t start, uint64_t end, unsigned prot)
 	v->end = end;
 	v->prot = prot;
 	v->special = false;
+	v->pager = NULL;
 	list_for_each(n, &vm.areas)
 		if (vma_of(n)->start > start)
 			break;
 	list_insert_between(&v->node, n->prev, n);
 	return 0;
+}
+
+/* Makes the new area @v map @obj from page @pgoff on. */
+static void
+vma_set_pager(struct vma *v, const struct vm_pager_ops *pager, void *obj,
+	      uint64_t pgoff)
+{
+	v->pager = pager;
+	v->obj = obj;
+	v->pgoff = pgoff;
+	pager->ref(obj);
 }
 
 /* Highest free gap of @len below the mmap base, or 0. */
@@ -184,9 +207,10 @@ range_valid(uint64_t addr, uint64_t len)
 	       user_range_ok(addr, len) && addr >= PAGE_SIZE;
 }
 
-long
-vm_map_anon(uint64_t addr, uint64_t len, unsigned prot, bool fixed,
-	    bool noreplace)
+/* Maps a new area, anonymous or (@pager) of a pager's object. */
+static long
+vm_map(uint64_t addr, uint64_t len, unsigned prot, bool fixed, bool noreplace,
+       const struct vm_pager_ops *pager, void *obj, uint64_t pgoff)
 {
 	unsigned long flags;
 	long ret;
@@ -206,8 +230,25 @@ vm_map_anon(uint64_t addr, uint64_t len, unsigned prot, bool fixed,
 		ret = -ENOMEM;
 	else
 		ret = vma_insert(addr, addr + len, prot) ?: (long)addr;
+	if (ret > 0 && pager)
+		vma_set_pager(vma_find(addr), pager, obj, pgoff);
 	spin_unlock_irqrestore(&vm.lock, flags);
 	return ret;
+}
+
+long
+vm_map_anon(uint64_t addr, uint64_t len, unsigned prot, bool fixed,
+	    bool noreplace)
+{
+	return vm_map(addr, len, prot, fixed, noreplace, NULL, NULL, 0);
+}
+
+long
+vm_map_pager(uint64_t addr, uint64_t len, unsigned prot, bool fixed,
+	     bool noreplace, const struct vm_pager_ops *pager, void *obj,
+	     uint64_t pgoff)
+{
+	return vm_map(addr, len, prot, fixed, noreplace, pager, obj, pgoff);
 }
 
 long
@@ -284,7 +325,10 @@ vma_set_prot(uint64_t start, uint64_t end, unsigned prot)
 		if (!paging_lookup(va, &pa, &flags))
 			continue;
 		paging_unmap_page(va);
-		paging_map_page(va, pa & PAGE_MASK, prot_pte(prot));
+		/* A pager page is faulted in again, so the pager learns
+		 * whether it may now be stored to. */
+		if (!vma_find(va)->pager)
+			paging_map_page(va, pa & PAGE_MASK, prot_pte(prot));
 	}
 }
 
@@ -321,10 +365,83 @@ vm_discard(uint64_t addr, uint64_t len)
 		struct vma *v = vma_find(va);
 
 		if (v && !v->special)
-			pages_free(va, va + PAGE_SIZE);
+			pages_free(v, va, va + PAGE_SIZE);
 	}
 	spin_unlock_irqrestore(&vm.lock, flags);
 	return 0;
+}
+
+void *
+vm_pager_at(uint64_t addr, const struct vm_pager_ops **pager,
+	    uint64_t *pgoff)
+{
+	unsigned long flags = spin_lock_irqsave(&vm.lock);
+	struct vma *v = vma_find(addr);
+	void *obj = NULL;
+
+	if (v && v->pager) {
+		obj = v->obj;
+		*pager = v->pager;
+		*pgoff = v->pgoff + (ALIGN_DOWN(addr, PAGE_SIZE) - v->start) /
+			 PAGE_SIZE;
+		v->pager->ref(obj);
+	}
+	spin_unlock_irqrestore(&vm.lock, flags);
+	return obj;
+}
+
+#define SYNC_BATCH	8
+
+/* Up to SYNC_BATCH pager objects of the areas in [*start, end), each with
+ * a reference; *start moves past the areas taken. */
+static int
+sync_collect(uint64_t *start, uint64_t end, struct vma *out)
+{
+	unsigned long flags = spin_lock_irqsave(&vm.lock);
+	struct list_node *n;
+	int count = 0;
+
+	list_for_each(n, &vm.areas) {
+		struct vma *v = vma_of(n);
+
+		if (v->end <= *start || v->start >= end || !v->pager)
+			continue;
+		if (count == SYNC_BATCH)
+			break;
+		out[count++] = *v;
+		v->pager->ref(v->obj);
+		*start = v->end;
+	}
+	if (count < SYNC_BATCH)
+		*start = end;
+	spin_unlock_irqrestore(&vm.lock, flags);
+	return count;
+}
+
+int
+vm_sync_range(uint64_t addr, uint64_t len, int (*fn)(void *obj, void *arg),
+	      void *arg)
+{
+	uint64_t end = addr + ALIGN_UP(len, PAGE_SIZE), at = addr;
+	struct vma batch[SYNC_BATCH];
+	unsigned long flags;
+	int first = 0;
+
+	flags = spin_lock_irqsave(&vm.lock);
+	first = range_fully_mapped(addr, end) ? 0 : -ENOMEM;
+	spin_unlock_irqrestore(&vm.lock, flags);
+	while (!first && at < end) {
+		int count = sync_collect(&at, end, batch);
+
+		for (int i = 0; i < count; i++) {
+			int err = fn(batch[i].obj, arg);
+
+			if (err && !first)
+				first = err;
+			batch[i].pager->unref(batch[i].obj);
+		}
+	}
+	return first;
 }
 
 static struct vma *
@@ -336,6 +453,32 @@ vma_find(uint64_t addr)
 		if (vma_of(n)->start <= addr && addr < vma_of(n)->end)
 			return vma_of(n);
 	return NULL;
+}
+
+/* First touch of an anonymous page: a zeroed frame. */
+static bool
+fault_anon(const struct vma *v, uint64_t page)
+{
+	uint64_t pa = pmm_alloc_pages(0);
+
+	if (!pa)
+		return false;
+	memset(phys_to_virt(pa), 0, PAGE_SIZE);
+	if (paging_map_page(page, pa, prot_pte(v->prot)) == 0)
+		return true;
+	pmm_free_pages(pa, 0);
+	return false;
+}
+
+/* First touch of a shared file page: the page cache's frame itself. */
+static bool
+fault_pager(const struct vma *v, uint64_t page)
+{
+	uint64_t pa = v->pager->get_page(v->obj, v->pgoff +
+					 (page - v->start) / PAGE_SIZE,
+					 v->prot & VM_PROT_WRITE);
+
+	return pa && paging_map_page(page, pa, prot_pte(v->prot)) == 0;
 }
 
 bool
@@ -352,15 +495,8 @@ vm_handle_fault(uint64_t addr, bool write, bool exec)
 	v = vma_find(addr);
 	if (v && !paging_lookup(page, &pa, &f) && (v->prot & VM_PROT_READ) &&
 	    (!write || (v->prot & VM_PROT_WRITE)) &&
-	    (!exec || (v->prot & VM_PROT_EXEC))) {
-		pa = pmm_alloc_pages(0);
-		if (pa) {
-			memset(phys_to_virt(pa), 0, PAGE_SIZE);
-			served = paging_map_page(page, pa, prot_pte(v->prot)) == 0;
-			if (!served)
-				pmm_free_pages(pa, 0);
-		}
-	}
+	    (!exec || (v->prot & VM_PROT_EXEC)))
+		served = v->pager ? fault_pager(v, page) : fault_anon(v, page);
 	spin_unlock_irqrestore(&vm.lock, flags);
 	return served;
 }
@@ -402,12 +538,12 @@ vm_format_maps(char *buf, size_t size)
 
 		if (len + 1 >= size)
 			break;
-		w = snprintf(buf + len, size - len, "%012lx-%012lx %c%c%cp 00000000 "
+		w = snprintf(buf + len, size - len, "%012lx-%012lx %c%c%c%c 00000000 "
 			     "00:00 0 %s\n", v->start, v->end,
 			     v->prot & VM_PROT_READ ? 'r' : '-',
 			     v->prot & VM_PROT_WRITE ? 'w' : '-',
 			     v->prot & VM_PROT_EXEC ? 'x' : '-',
-			     v->special ? "[vdso]" : "");
+			     v->pager ? 's' : 'p', v->special ? "[vdso]" : "");
 		len = MIN(len + (size_t)w, size - 1);
 	}
 	spin_unlock_irqrestore(&vm.lock, flags);
@@ -417,14 +553,16 @@ vm_format_maps(char *buf, size_t size)
 /* The protection of the area holding [addr, addr+len), if one area holds
  * all of it (mremap moves single mappings only, as Linux does). */
 static int
-vm_single_area_prot(uint64_t addr, uint64_t len, unsigned *prot)
+vm_single_area_prot(uint64_t addr, uint64_t len, unsigned *prot, bool *paged)
 {
 	unsigned long flags = spin_lock_irqsave(&vm.lock);
 	struct vma *v = vma_find(addr);
 	int err = v && addr + len <= v->end && !v->special ? 0 : -EFAULT;
 
-	if (!err)
+	if (!err) {
 		*prot = v->prot;
+		*paged = v->pager != NULL;
+	}
 	spin_unlock_irqrestore(&vm.lock, flags);
 	return err;
 }
@@ -433,7 +571,8 @@ vm_single_area_prot(uint64_t addr, uint64_t len, unsigned *prot)
  * page-table entries: no copy, untouched pages stay untouched. Caller
  * holds vm.lock and has made [to, to+len) an area with @prot. */
 static int
-pages_move(uint64_t from, uint64_t to, uint64_t len, unsigned prot)
+pages_move(uint64_t from, uint64_t to, uint64_t len, unsigned prot,
+	   bool paged)
 {
 	int err = 0;
 
@@ -444,7 +583,8 @@ pages_move(uint64_t from, uint64_t to, uint64_t len, unsigned prot)
 			continue;
 		paging_unmap_page(from + off);
 		if (paging_map_page(to + off, pa & PAGE_MASK, prot_pte(prot))) {
-			pmm_free_pages(pa & PAGE_MASK, 0);
+			if (!paged)
+				pmm_free_pages(pa & PAGE_MASK, 0);
 			err = -ENOMEM;	/* no page table: that page is lost */
 		}
 	}
@@ -466,21 +606,24 @@ static long
 vma_move(uint64_t addr, uint64_t old_len, uint64_t new_len, uint64_t to,
 	 bool keep_old)
 {
-	struct vma *v = vma_find(addr);
-	unsigned prot;
+	struct vma *v = vma_find(addr), from;
 	int err;
 
 	if (!v || addr + old_len > v->end || v->special)
 		return -EFAULT;		/* not one ordinary area, as Linux says */
-	prot = v->prot;			/* v may be split by the cut below */
+	from = *v;			/* v may be split by the cut below */
+	from.pgoff += (addr - v->start) / PAGE_SIZE;
 	if (to && (!range_valid(to, new_len) ||
 		   ranges_overlap(addr, old_len, to, new_len)))
 		return -EINVAL;
 	if (!to && !(to = vma_find_gap(new_len)))
 		return -ENOMEM;
-	err = vma_cut(to, to + new_len) ?: vma_insert(to, to + new_len, prot);
+	err = vma_cut(to, to + new_len) ?: vma_insert(to, to + new_len, from.prot);
+	if (!err && from.pager)
+		vma_set_pager(vma_find(to), from.pager, from.obj, from.pgoff);
 	if (!err)
-		err = pages_move(addr, to, MIN(old_len, new_len), prot);
+		err = pages_move(addr, to, MIN(old_len, new_len), from.prot,
+				 from.pager != NULL);
 	if (!err && !keep_old)
 		err = vma_cut(addr, addr + old_len);
 	return err ? err : (long)to;
@@ -504,6 +647,7 @@ vm_remap(uint64_t addr, uint64_t old_len, uint64_t new_len, unsigned how,
 	 uint64_t new_addr)
 {
 	unsigned prot;
+	bool paged;
 	int err;
 
 	old_len = ALIGN_UP(old_len, PAGE_SIZE);
@@ -516,7 +660,7 @@ vm_remap(uint64_t addr, uint64_t old_len, uint64_t new_len, unsigned how,
 		return vm_remap_move(addr, old_len, new_len,
 				     how & VM_REMAP_FIXED ? new_addr : 0,
 				     how & VM_REMAP_DONTUNMAP);
-	err = vm_single_area_prot(addr, old_len, &prot);
+	err = vm_single_area_prot(addr, old_len, &prot, &paged);
 	if (err)
 		return err;
 	if (new_len <= old_len) {
@@ -524,7 +668,10 @@ vm_remap(uint64_t addr, uint64_t old_len, uint64_t new_len, unsigned how,
 			vm_unmap(addr + new_len, old_len - new_len);
 		return (long)addr;
 	}
-	if (vm_map_anon(addr + old_len, new_len - old_len, prot, false, true) > 0)
+	/* A file mapping grows only by moving: areas grown in place here
+	 * would be anonymous. */
+	if (!paged &&
+	    vm_map_anon(addr + old_len, new_len - old_len, prot, false, true) > 0)
 		return (long)addr;		/* grown in place */
 	if (!(how & VM_REMAP_MAYMOVE))
 		return -ENOMEM;

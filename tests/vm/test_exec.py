@@ -32,8 +32,9 @@ BUILDS = {
     "dynamic": ("gcc", ("-O2", "-pthread")),
 }
 # Programs that print KTAP and exit with their number of failed cases.
-KTAP_PROGRAMS = ["files", "futex", "ident_signal", "locks", "mem", "mounts",
-                 "pipes", "sizes", "syscall_efault", "tgkill", "vdso_time"]
+KTAP_PROGRAMS = ["filemap", "files", "futex", "ident_signal", "locks", "mem",
+                 "mounts", "pipes", "sizes", "syscall_efault", "tgkill",
+                 "vdso_time"]
 # Programs checked by a test of their own below.
 OTHER_PROGRAMS = ["abort", "appender", "hello_args", "pthreads", "segv"]
 
