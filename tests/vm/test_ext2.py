@@ -350,3 +350,83 @@ def test_power_cut_keeps_every_fsynced_record(kernel, programs, tmp_path):
     have = int(r.output.split("records ")[1].split()[0])
     assert have >= acked + 1, explain(r)
     assert_clean(disk)
+
+
+LEAVE_PAGES = 3                     # apps/tests/filemap.c's --leave file
+
+
+def _leave_contents():
+    """What filemap --leave writes through its mapping."""
+    return b"".join(b"mapped line %06d %-44s\n" % (i, b"")
+                    for i in range(LEAVE_PAGES * 4096 // 64))
+
+
+@pytest.fixture(scope="module")
+def filemap_initrd(tmp_path_factory):
+    """An initrd with apps/tests/filemap.c and an empty /data."""
+    d = tmp_path_factory.mktemp("filemap")
+    prog = initrd.compile_c(os.path.join(initrd.APPS_TESTS, "filemap.c"),
+                            str(d / "filemap"))
+    return _data_initrd(d, {"filemap": prog}, {})
+
+
+def test_shared_mapping_written_back_to_ext2(kernel, filemap_initrd,
+                                             tmp_path):
+    """filemap's cases run on an ext2 data disk (every read and write going
+    through the page cache), then a file is written only through a
+    MAP_SHARED mapping and msynced; after power-off the host reads it with
+    debugfs and e2fsck -fn finds the disk clean."""
+    (tmp_path / "empty").mkdir()
+    disk = whole_disk(tmp_path / "data.img", tmp_path / "empty")
+    r = boot(kernel, "--mount=vda:/data /bin/filemap /data --leave "
+             "/data/mapped.txt", [disk], initrd_path=filemap_initrd)
+    assert ok(r), explain(r)
+    assert "not ok" not in r.output, explain(r)
+    assert "ok 13 leave_file_written_through_mapping" in r.output, explain(r)
+    assert debugfs_cat(disk, "/mapped.txt") == _leave_contents()
+    assert_clean(disk)
+
+
+def test_msync_is_durable_before_a_power_cut(kernel, filemap_initrd,
+                                             tmp_path):
+    """msync(MS_SYNC) alone makes the mapped writes durable: QEMU is killed
+    (no unmount) once it returned, and the disk, repaired by e2fsck -fy if
+    need be, holds the data."""
+    (tmp_path / "empty").mkdir()
+    disk = whole_disk(tmp_path / "data.img", tmp_path / "empty")
+    extra, device = TRANSPORTS["microvm"]
+    b = qemu.Boot(machine="microvm", kernel=kernel, initrd=filemap_initrd,
+                  append="--mount=vda:/data /bin/filemap /tmp --leave "
+                         "/data/mapped.txt --hold",
+                  memory="256M", accel=ACCEL,
+                  extra=extra + drive_args([disk], device))
+    _, console = _boot_until_line(qemu.command(b), "# 0 failed", CUT_TIMEOUT)
+    assert "# 0 failed" in console, console
+    fix = e2fsck(disk, repair=True)
+    assert fix.returncode in (0, 1), f"{fix.stdout}{fix.stderr}"
+    assert_clean(disk)
+    assert debugfs_cat(disk, "/mapped.txt") == _leave_contents()
+
+
+def _boot_until_line(argv, marker, timeout):
+    """Starts QEMU and kills it (SIGKILL) once the console shows `marker`;
+    returns whether it did and the console."""
+    proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL,
+                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                            start_new_session=True)
+    buf = b""
+    deadline = time.monotonic() + timeout
+    try:
+        while marker.encode() not in buf and time.monotonic() < deadline:
+            ready, _, _ = select.select([proc.stdout], [], [], 1.0)
+            if ready:
+                chunk = os.read(proc.stdout.fileno(), 4096)
+                if not chunk:
+                    break
+                buf += chunk
+            elif proc.poll() is not None:
+                break
+    finally:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=30)
+    return marker.encode() in buf, buf.decode("utf-8", "replace")
