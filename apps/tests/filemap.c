@@ -21,7 +21,8 @@
 
 #define PAGE		4096L
 #define LEAVE_PAGES	3
-#define NCASES		12	/* run_cases' list */
+#define NCASES		13	/* run_cases' list */
+#define FIXED_MTIME	1000000000	/* 2001-09-09: set by a case */
 
 static const char *dir;		/* where the current cases make files */
 static const char *dir_prefix;	/* dir, or "" for "/" */
@@ -320,6 +321,23 @@ mapping_outlives_unlink_and_close(void)
 	       access(path("unl"), F_OK) == -1;
 }
 
+/* A time set after writing stays when the pages are written back (the
+ * ext2 test reads it from the disk). */
+static int
+mtime_set_after_writes_is_kept(void)
+{
+	int fd = make_file("mt", 3 * PAGE);
+	struct timespec ts[2] = { { FIXED_MTIME, 0 }, { FIXED_MTIME, 0 } };
+	struct stat st;
+	int ok;
+
+	if (fd < 0)
+		return 0;
+	ok = futimens(fd, ts) == 0 && fsync(fd) == 0 && fstat(fd, &st) == 0 &&
+	     st.st_mtime == FIXED_MTIME && st.st_size == 3 * PAGE;
+	return ok && close(fd) == 0;
+}
+
 static void
 run_cases(const char *where)
 {
@@ -343,6 +361,8 @@ run_cases(const char *where)
 		  mprotect_and_mremap_keep_sharing },
 		{ "mapping_outlives_unlink_and_close",
 		  mapping_outlives_unlink_and_close },
+		{ "mtime_set_after_writes_is_kept",
+		  mtime_set_after_writes_is_kept },
 	};
 	char name[128];
 

@@ -8,19 +8,17 @@
  * (always before ext2_fsync/ext2_sync, so data still precedes metadata).
  * Runs under the tree lock, which serializes every call into ext2. */
 #include <keel/blkdev.h>
-#include <keel/clock.h>
 #include <keel/errno.h>
 #include <keel/ext2.h>
 #include <keel/heap.h>
-#include <keel/page.h>
 #include <keel/pagecache.h>
 #include <keel/printk.h>
 #include <keel/string.h>
 #include <keel/vfs.h>
+#include "ext2_vfs.h"
 #include "fs_internal.h"
 
 #define EXT2_MAGIC		0xEF53	/* statfs f_type, as Linux reports it */
-#define INODE_HASH_BUCKETS	256
 
 /* d_type values as ext2_readdir reports them. */
 #define DT_FIFO		1
@@ -31,31 +29,7 @@
 #define DT_LNK		10
 #define DT_SOCK		12
 
-struct ext2_vnode {
-	struct vnode vnode;
-	struct ext2_vnode *hash_next;
-	uint64_t named_gen;	/* last given a name during this sync generation */
-};
-
-/* ext2_fsync() writes a file's data and inode but not the directory entry
- * naming it; an application that creates a file, writes it and fsyncs it
- * expects to find it after a crash (ext4 and most others give that). So a
- * file named since the last whole sync is fsynced by a whole ordered sync:
- * sync_gen counts those. */
-struct ext2_mount {
-	struct mount mount;
-	struct ext2_fs *fs;
-	struct ext2_vnode *hash[INODE_HASH_BUCKETS];
-	uint64_t sync_gen;
-};
-
 static const struct vnode_ops ext2_vnode_ops;
-
-static struct ext2_mount *
-mount_of(const struct vnode *v)
-{
-	return container_of(v->mnt, struct ext2_mount, mount);
-}
 
 /* @v got a (new) name: its next fsync must make the name durable too. */
 static void
@@ -77,18 +51,6 @@ sync_whole(struct ext2_mount *m)
 	return err;
 }
 
-static struct ext2_fs *
-fs_of(const struct vnode *v)
-{
-	return mount_of(v)->fs;
-}
-
-static uint32_t
-ino_of(const struct vnode *v)
-{
-	return (uint32_t)v->ino;
-}
-
 static void
 attr_to_vnode(struct vnode *v, const struct ext2_attr *a)
 {
@@ -105,8 +67,8 @@ attr_to_vnode(struct vnode *v, const struct ext2_attr *a)
 
 /* Copies @v's inode attributes from ext2 after a change; a cached file
  * keeps its own size (the inode's lags until write-back). */
-static int
-refresh(struct vnode *v)
+int
+ext2v_refresh(struct vnode *v)
 {
 	uint64_t size = v->size;
 	struct ext2_attr a;
@@ -237,7 +199,7 @@ ext2v_create(struct vnode *dir, const char *name, uint32_t mode, int *err)
 				   &ino);
 	if (*err)
 		return NULL;
-	refresh(dir);
+	ext2v_refresh(dir);
 	v = iget(mount_of(dir), ino, err);
 	if (v) {
 		v->parent = dir;
@@ -255,7 +217,7 @@ ext2v_symlink(struct vnode *dir, const char *name, const char *target,
 			       len, 0, 0, &ino);
 
 	if (!err)
-		refresh(dir);
+		ext2v_refresh(dir);
 	return err;
 }
 
@@ -265,8 +227,8 @@ ext2v_link(struct vnode *dir, const char *name, struct vnode *v)
 	int err = ext2_link(fs_of(dir), ino_of(dir), name, strlen(name), ino_of(v));
 
 	if (!err) {
-		refresh(v);
-		refresh(dir);
+		ext2v_refresh(v);
+		ext2v_refresh(dir);
 		v->parent = dir;
 		named(v);
 	}
@@ -290,10 +252,10 @@ ext2v_unlink(struct vnode *dir, const char *name, bool rmdir)
 		err = ext2_unlink(fs, ino_of(dir), name, strlen(name), &orphan);
 	if (err)
 		return err;
-	refresh(dir);
+	ext2v_refresh(dir);
 	v = cached(mount_of(dir), ino);
 	if (v && ino != orphan)
-		refresh(v);		/* still linked elsewhere */
+		ext2v_refresh(v);		/* still linked elsewhere */
 	orphaned(mount_of(dir), orphan);
 	return 0;
 }
@@ -311,12 +273,12 @@ ext2v_rename(struct vnode *odir, const char *oname, struct vnode *ndir,
 				  ino_of(ndir), nname, strlen(nname), &orphan);
 	if (err)
 		return err;
-	refresh(odir);
+	ext2v_refresh(odir);
 	if (ndir != odir)
-		refresh(ndir);
+		ext2v_refresh(ndir);
 	v = cached(mount_of(odir), ino);
 	if (v) {
-		refresh(v);
+		ext2v_refresh(v);
 		v->parent = ndir;
 		named(v);
 	}
@@ -376,100 +338,6 @@ ext2v_readdir(struct vnode *dir, uint64_t *pos, struct vfs_dirent_info *out)
 	return one.got ? 1 : 0;
 }
 
-/* The page cache's view of an ext2 file: pages read and written back by
- * ext2_read/ext2_write, never past the vnode's size. */
-static int
-pc_fill(void *owner, uint64_t index, void *page)
-{
-	struct vnode *v = owner;
-	long n = ext2_read(fs_of(v), ino_of(v), page, PAGE_SIZE,
-			   index * PAGE_SIZE);
-
-	return n < 0 ? (int)n : 0;
-}
-
-static int
-pc_writeback(void *owner, uint64_t index, const void *page)
-{
-	struct vnode *v = owner;
-	uint64_t off = index * PAGE_SIZE;
-	size_t len;
-	long n;
-
-	if (off >= v->size)
-		return 0;
-	len = (size_t)MIN((uint64_t)PAGE_SIZE, v->size - off);
-	n = ext2_write(fs_of(v), ino_of(v), page, len, off);
-	return n < 0 ? (int)n : (size_t)n == len ? 0 : -EIO;
-}
-
-static const struct pcache_ops ext2_pcache_ops = {
-	.fill = pc_fill, .writeback = pc_writeback,
-};
-
-static struct pcache *
-ext2v_cache(struct vnode *v, bool write, int *err)
-{
-	(void)write;
-	if (!v->pcache)
-		v->pcache = pcache_new(&ext2_pcache_ops, v);
-	*err = v->pcache ? 0 : -ENOMEM;
-	return v->pcache;
-}
-
-static long
-ext2v_read(struct vnode *v, char *kbuf, size_t len, uint64_t off)
-{
-	int err;
-
-	if (!S_ISREG(v->mode))
-		return -ENXIO;		/* device nodes on disk have no driver */
-	if (!ext2v_cache(v, false, &err))
-		return err;
-	return pcache_read(v->pcache, kbuf, len, off, v->size);
-}
-
-static long
-ext2v_write(struct vnode *v, const char *kbuf, size_t len, uint64_t off)
-{
-	long n;
-	int err;
-
-	if (!S_ISREG(v->mode))
-		return -ENXIO;
-	if (!ext2v_cache(v, true, &err))
-		return err;
-	n = pcache_write(v->pcache, kbuf, len, off, v->size);
-	if (n > 0) {
-		v->size = MAX(v->size, off + (uint64_t)n);
-		v->mtime_ns = v->ctime_ns = clock_realtime_ns();
-	}
-	return n;
-}
-
-/* Cached pages past the new end go first, so none is written back there. */
-static int
-ext2v_truncate(struct vnode *v, uint64_t size)
-{
-	int err;
-
-	if (v->pcache)
-		pcache_resize(v->pcache, v->size, size);
-	err = ext2_truncate(fs_of(v), ino_of(v), size);
-	if (!err) {
-		refresh(v);
-		v->size = size;
-	}
-	return err;
-}
-
-/* Dirty pages of @v reach ext2 (not yet the disk). */
-static int
-writeback(struct vnode *v)
-{
-	return v->pcache ? pcache_writeback(v->pcache) : 0;
-}
-
 static long
 ext2v_readlink(struct vnode *v, char *buf, size_t len)
 {
@@ -494,7 +362,7 @@ static int
 ext2v_fsync(struct vnode *v)
 {
 	struct ext2_mount *m = mount_of(v);
-	int err = writeback(v);
+	int err = ext2v_writeback(v);
 
 	if (err)
 		return err;
@@ -512,23 +380,6 @@ static const struct vnode_ops ext2_vnode_ops = {
 	.setattr = ext2v_setattr, .fsync = ext2v_fsync, .release = ext2v_release,
 	.cache = ext2v_cache,
 };
-
-/* Every cached file of @m writes its dirty pages back; the first error. */
-static int
-writeback_all(struct ext2_mount *m)
-{
-	int first = 0;
-
-	for (unsigned i = 0; i < INODE_HASH_BUCKETS; i++) {
-		for (struct ext2_vnode *e = m->hash[i]; e; e = e->hash_next) {
-			int err = writeback(&e->vnode);
-
-			if (err && !first)
-				first = err;
-		}
-	}
-	return first;
-}
 
 static int
 ext2m_statfs(struct mount *mnt, struct vfs_statfs *out)
@@ -551,7 +402,7 @@ static int
 ext2m_sync(struct mount *mnt)
 {
 	struct ext2_mount *m = container_of(mnt, struct ext2_mount, mount);
-	int err = writeback_all(m);
+	int err = ext2v_writeback_all(m);
 
 	return sync_whole(m) ?: err;
 }
@@ -562,7 +413,7 @@ static int
 ext2m_unmount(struct mount *mnt)
 {
 	struct ext2_mount *m = container_of(mnt, struct ext2_mount, mount);
-	int err = writeback_all(m);
+	int err = ext2v_writeback_all(m);
 
 	if (err)
 		printk("keel: ext2: writing cached pages back: error %d\n", err);

@@ -15,34 +15,16 @@
 #include <keel/string.h>
 #include <keel/uaccess.h>
 #include <keel/vm.h>
+#include "vma_internal.h"
 
 #define MMAP_BASE_TOP	0x00007f0000000000ULL
 #define MMAP_SPREAD	(1ULL << 36)	/* 64 GiB of placement */
 #define MMAP_LOWEST	0x0000000010000000ULL
 
-struct vma {
-	struct list_node node;
-	uint64_t start, end;
-	unsigned prot;
-	bool special;	/* kernel pages shared in (vDSO): never freed */
-	const struct vm_pager_ops *pager;	/* shared file pages, or NULL */
-	void *obj;		/* the pager's object (a page cache) */
-	uint64_t pgoff;		/* page of obj at start */
-};
-
-static struct {
-	struct spinlock lock;
-	struct list_node areas;
-	uint64_t mmap_base;
-	uint64_t brk_start;	/* first byte of the heap */
-	uint64_t brk_end;	/* end of its mapped pages */
-	uint64_t brk;		/* the break as the program set it */
-} vm = {
+struct vm_space vm = {
 	.lock = SPINLOCK_INIT_NAMED("vm"),
 	.areas = LIST_INIT(vm.areas),
 };
-
-static struct vma *vma_find(uint64_t addr);
 
 static struct vma *
 vma_of(struct list_node *n)
@@ -50,7 +32,7 @@ vma_of(struct list_node *n)
 	return list_entry(n, struct vma, node);
 }
 
-static uint64_t
+uint64_t
 prot_pte(unsigned prot)
 {
 	return (prot & VM_PROT_WRITE ? PTE_W : 0) |
@@ -100,7 +82,7 @@ vma_split_at(uint64_t addr)
 
 /* Removes [start, end) from the list (after splitting at both ends),
  * freeing the pages of ordinary areas and only unmapping special ones. */
-static int
+int
 vma_cut(uint64_t start, uint64_t end)
 {
 	struct list_node *n, *next;
@@ -142,7 +124,7 @@ range_overlaps(uint64_t start, uint64_t end)
 }
 
 /* Inserts a new area at its sorted place. Caller checked for overlap. */
-static int
+int
 vma_insert(uint64_t start, uint64_t end, unsigned prot)
 {
 	struct vma *v = kmalloc(sizeof(*v));
@@ -163,7 +145,7 @@ vma_insert(uint64_t start, uint64_t end, unsigned prot)
 }
 
 /* Makes the new area @v map @obj from page @pgoff on. */
-static void
+void
 vma_set_pager(struct vma *v, const struct vm_pager_ops *pager, void *obj,
 	      uint64_t pgoff)
 {
@@ -174,7 +156,7 @@ vma_set_pager(struct vma *v, const struct vm_pager_ops *pager, void *obj,
 }
 
 /* Highest free gap of @len below the mmap base, or 0. */
-static uint64_t
+uint64_t
 vma_find_gap(uint64_t len)
 {
 	uint64_t top = vm.mmap_base;
@@ -192,7 +174,7 @@ vma_find_gap(uint64_t len)
 	return top >= MMAP_LOWEST + len ? top - len : 0;
 }
 
-static void
+void
 vm_pick_mmap_base(void)
 {
 	if (!vm.mmap_base)
@@ -200,7 +182,7 @@ vm_pick_mmap_base(void)
 			random_early_u64() % MMAP_SPREAD, PAGE_SIZE);
 }
 
-static bool
+bool
 range_valid(uint64_t addr, uint64_t len)
 {
 	return IS_ALIGNED(addr, PAGE_SIZE) && len > 0 &&
@@ -297,7 +279,7 @@ vm_unmap(uint64_t addr, uint64_t len)
 }
 
 /* True if every byte of [start, end) lies in some area. */
-static bool
+bool
 range_fully_mapped(uint64_t start, uint64_t end)
 {
 	struct list_node *n;
@@ -371,80 +353,7 @@ vm_discard(uint64_t addr, uint64_t len)
 	return 0;
 }
 
-void *
-vm_pager_at(uint64_t addr, const struct vm_pager_ops **pager,
-	    uint64_t *pgoff)
-{
-	unsigned long flags = spin_lock_irqsave(&vm.lock);
-	struct vma *v = vma_find(addr);
-	void *obj = NULL;
-
-	if (v && v->pager) {
-		obj = v->obj;
-		*pager = v->pager;
-		*pgoff = v->pgoff + (ALIGN_DOWN(addr, PAGE_SIZE) - v->start) /
-			 PAGE_SIZE;
-		v->pager->ref(obj);
-	}
-	spin_unlock_irqrestore(&vm.lock, flags);
-	return obj;
-}
-
-#define SYNC_BATCH	8
-
-/* Up to SYNC_BATCH pager objects of the areas in [*start, end), each with
- * a reference; *start moves past the areas taken. */
-static int
-sync_collect(uint64_t *start, uint64_t end, struct vma *out)
-{
-	unsigned long flags = spin_lock_irqsave(&vm.lock);
-	struct list_node *n;
-	int count = 0;
-
-	list_for_each(n, &vm.areas) {
-		struct vma *v = vma_of(n);
-
-		if (v->end <= *start || v->start >= end || !v->pager)
-			continue;
-		if (count == SYNC_BATCH)
-			break;
-		out[count++] = *v;
-		v->pager->ref(v->obj);
-		*start = v->end;
-	}
-	if (count < SYNC_BATCH)
-		*start = end;
-	spin_unlock_irqrestore(&vm.lock, flags);
-	return count;
-}
-
-int
-vm_sync_range(uint64_t addr, uint64_t len, int (*fn)(void *obj, void *arg),
-	      void *arg)
-{
-	uint64_t end = addr + ALIGN_UP(len, PAGE_SIZE), at = addr;
-	struct vma batch[SYNC_BATCH];
-	unsigned long flags;
-	int first = 0;
-
-	flags = spin_lock_irqsave(&vm.lock);
-	first = range_fully_mapped(addr, end) ? 0 : -ENOMEM;
-	spin_unlock_irqrestore(&vm.lock, flags);
-	while (!first && at < end) {
-		int count = sync_collect(&at, end, batch);
-
-		for (int i = 0; i < count; i++) {
-			int err = fn(batch[i].obj, arg);
-
-			if (err && !first)
-				first = err;
-			batch[i].pager->unref(batch[i].obj);
-		}
-	}
-	return first;
-}
-
-static struct vma *
+struct vma *
 vma_find(uint64_t addr)
 {
 	struct list_node *n;
@@ -548,132 +457,4 @@ vm_format_maps(char *buf, size_t size)
 	}
 	spin_unlock_irqrestore(&vm.lock, flags);
 	return len;
-}
-
-/* The protection of the area holding [addr, addr+len), if one area holds
- * all of it (mremap moves single mappings only, as Linux does). */
-static int
-vm_single_area_prot(uint64_t addr, uint64_t len, unsigned *prot, bool *paged)
-{
-	unsigned long flags = spin_lock_irqsave(&vm.lock);
-	struct vma *v = vma_find(addr);
-	int err = v && addr + len <= v->end && !v->special ? 0 : -EFAULT;
-
-	if (!err) {
-		*prot = v->prot;
-		*paged = v->pager != NULL;
-	}
-	spin_unlock_irqrestore(&vm.lock, flags);
-	return err;
-}
-
-/* Moves the present pages of [from, from+len) to [to, to+len) by their
- * page-table entries: no copy, untouched pages stay untouched. Caller
- * holds vm.lock and has made [to, to+len) an area with @prot. */
-static int
-pages_move(uint64_t from, uint64_t to, uint64_t len, unsigned prot,
-	   bool paged)
-{
-	int err = 0;
-
-	for (uint64_t off = 0; off < len; off += PAGE_SIZE) {
-		uint64_t pa, flags;
-
-		if (!paging_lookup(from + off, &pa, &flags))
-			continue;
-		paging_unmap_page(from + off);
-		if (paging_map_page(to + off, pa & PAGE_MASK, prot_pte(prot))) {
-			if (!paged)
-				pmm_free_pages(pa & PAGE_MASK, 0);
-			err = -ENOMEM;	/* no page table: that page is lost */
-		}
-	}
-	return err;
-}
-
-/* True if [a, a+alen) and [b, b+blen) share a byte. */
-static bool
-ranges_overlap(uint64_t a, uint64_t alen, uint64_t b, uint64_t blen)
-{
-	return a < b + blen && b < a + alen;
-}
-
-/* Moves the area part [addr, addr+old_len) to @to (0: a free range of
- * our choosing), @new_len long, replacing what was at @to. Pages past
- * new_len are freed; with @keep_old the old range stays mapped, empty
- * (MREMAP_DONTUNMAP). Caller holds vm.lock. */
-static long
-vma_move(uint64_t addr, uint64_t old_len, uint64_t new_len, uint64_t to,
-	 bool keep_old)
-{
-	struct vma *v = vma_find(addr), from;
-	int err;
-
-	if (!v || addr + old_len > v->end || v->special)
-		return -EFAULT;		/* not one ordinary area, as Linux says */
-	from = *v;			/* v may be split by the cut below */
-	from.pgoff += (addr - v->start) / PAGE_SIZE;
-	if (to && (!range_valid(to, new_len) ||
-		   ranges_overlap(addr, old_len, to, new_len)))
-		return -EINVAL;
-	if (!to && !(to = vma_find_gap(new_len)))
-		return -ENOMEM;
-	err = vma_cut(to, to + new_len) ?: vma_insert(to, to + new_len, from.prot);
-	if (!err && from.pager)
-		vma_set_pager(vma_find(to), from.pager, from.obj, from.pgoff);
-	if (!err)
-		err = pages_move(addr, to, MIN(old_len, new_len), from.prot,
-				 from.pager != NULL);
-	if (!err && !keep_old)
-		err = vma_cut(addr, addr + old_len);
-	return err ? err : (long)to;
-}
-
-static long
-vm_remap_move(uint64_t addr, uint64_t old_len, uint64_t new_len, uint64_t to,
-	      bool keep_old)
-{
-	unsigned long flags = spin_lock_irqsave(&vm.lock);
-	long ret;
-
-	vm_pick_mmap_base();
-	ret = vma_move(addr, old_len, new_len, to, keep_old);
-	spin_unlock_irqrestore(&vm.lock, flags);
-	return ret;
-}
-
-long
-vm_remap(uint64_t addr, uint64_t old_len, uint64_t new_len, unsigned how,
-	 uint64_t new_addr)
-{
-	unsigned prot;
-	bool paged;
-	int err;
-
-	old_len = ALIGN_UP(old_len, PAGE_SIZE);
-	new_len = ALIGN_UP(new_len, PAGE_SIZE);
-	/* old_len 0 asks Linux for a second view of shared pages, which
-	 * areas here cannot express. */
-	if (!range_valid(addr, old_len) || !new_len)
-		return -EINVAL;
-	if (how & (VM_REMAP_FIXED | VM_REMAP_DONTUNMAP))
-		return vm_remap_move(addr, old_len, new_len,
-				     how & VM_REMAP_FIXED ? new_addr : 0,
-				     how & VM_REMAP_DONTUNMAP);
-	err = vm_single_area_prot(addr, old_len, &prot, &paged);
-	if (err)
-		return err;
-	if (new_len <= old_len) {
-		if (new_len < old_len)
-			vm_unmap(addr + new_len, old_len - new_len);
-		return (long)addr;
-	}
-	/* A file mapping grows only by moving: areas grown in place here
-	 * would be anonymous. */
-	if (!paged &&
-	    vm_map_anon(addr + old_len, new_len - old_len, prot, false, true) > 0)
-		return (long)addr;		/* grown in place */
-	if (!(how & VM_REMAP_MAYMOVE))
-		return -ENOMEM;
-	return vm_remap_move(addr, old_len, new_len, 0, false);
 }

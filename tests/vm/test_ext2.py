@@ -375,15 +375,21 @@ def test_shared_mapping_written_back_to_ext2(kernel, filemap_initrd,
     """filemap's cases run on an ext2 data disk (every read and write going
     through the page cache), then a file is written only through a
     MAP_SHARED mapping and msynced; after power-off the host reads it with
-    debugfs and e2fsck -fn finds the disk clean."""
+    debugfs, finds the mtime a case set after writing, and e2fsck -fn finds
+    the disk clean."""
     (tmp_path / "empty").mkdir()
     disk = whole_disk(tmp_path / "data.img", tmp_path / "empty")
     r = boot(kernel, "--mount=vda:/data /bin/filemap /data --leave "
              "/data/mapped.txt", [disk], initrd_path=filemap_initrd)
     assert ok(r), explain(r)
     assert "not ok" not in r.output, explain(r)
-    assert "ok 13 leave_file_written_through_mapping" in r.output, explain(r)
+    assert "ok 14 leave_file_written_through_mapping" in r.output, explain(r)
     assert debugfs_cat(disk, "/mapped.txt") == _leave_contents()
+    # Written back after futimens, the file keeps the time set.
+    st = subprocess.run(["debugfs", "-R", "stat /filemap.mt", str(disk)],
+                        capture_output=True, text=True, timeout=60,
+                        check=True).stdout
+    assert "mtime: 0x3b9aca00" in st, st
     assert_clean(disk)
 
 
