@@ -72,11 +72,9 @@ ext2v_write(struct vnode *v, const char *kbuf, size_t len, uint64_t off)
 		return -ENXIO;
 	if (!ext2v_cache(v, true, &err))
 		return err;
-	n = pcache_write(v->pcache, kbuf, len, off, v->size);
-	if (n > 0) {
-		v->size = MAX(v->size, off + (uint64_t)n);
+	n = pcache_write(v->pcache, kbuf, len, off, &v->size);
+	if (n > 0)
 		v->mtime_ns = v->ctime_ns = clock_realtime_ns();
-	}
 	return n;
 }
 

@@ -114,10 +114,10 @@ pcache_free(struct pcache *pc)
 
 /* Under memory pressure: writes back and drops the pages of caches with a
  * backing store that no mapping uses, least recently used first, until
- * they hold under an eighth of memory. Never @self (its caller holds
- * pages of it). Tree lock held. */
+ * they hold under an eighth of memory. The caller's own cache may go too:
+ * it holds no frame across an allocation. Tree lock held. */
 static void
-pcache_reclaim(struct pcache *self)
+pcache_reclaim(void)
 {
 	uint64_t goal = pmm_total_page_count() / 8;
 	struct list_node *n, *next;
@@ -127,7 +127,7 @@ pcache_reclaim(struct pcache *self)
 		unsigned long f;
 
 		next = n->next;	/* only the tree lock holder frees caches */
-		if (pc == self || !backed(pc) || pc->mapcount || !pc->npages)
+		if (!backed(pc) || pc->mapcount || !pc->npages)
 			continue;
 		if (pcache_writeback(pc))
 			continue;	/* keep what could not be written */
@@ -151,17 +151,17 @@ memory_tight(void)
 	       pmm_free_page_count() < total / 16;
 }
 
-/* A zeroed frame for @pc, reclaiming others' pages when memory is tight. */
+/* A zeroed frame, reclaiming cached pages when memory is tight. */
 static uint64_t
-page_alloc(struct pcache *pc)
+page_alloc(void)
 {
 	uint64_t pa;
 
 	if (memory_tight())
-		pcache_reclaim(pc);
+		pcache_reclaim();
 	pa = pmm_alloc_pages(0);
 	if (!pa) {
-		pcache_reclaim(pc);
+		pcache_reclaim();
 		pa = pmm_alloc_pages(0);
 	}
 	if (pa)
@@ -207,7 +207,7 @@ page_get(struct pcache *pc, uint64_t index, bool fill, int *err)
 	pc_unlock(f);
 	if (pa)
 		return pa;
-	pa = page_alloc(pc);
+	pa = page_alloc();
 	if (!pa) {
 		*err = -ENOMEM;
 		return 0;
@@ -290,24 +290,26 @@ dirty_limit(void)
 
 long
 pcache_write(struct pcache *pc, const void *buf, size_t len, uint64_t off,
-	     uint64_t size)
+	     uint64_t *size)
 {
 	size_t done = 0;
 	int err = 0;
 
-	if (off > size)
-		pcache_resize(pc, size, off);	/* stale bytes of a hole go */
+	if (off > *size)
+		pcache_resize(pc, *size, off);	/* stale bytes of a hole go */
 	touch(pc);
 	while (done < len) {
 		uint64_t pos = off + done, index = pos / PAGE_SIZE;
 		size_t in = pos % PAGE_SIZE, n = MIN(len - done, PAGE_SIZE - in);
 		/* A page wholly overwritten or past the old end needs no read. */
-		bool fill = n < PAGE_SIZE && index * PAGE_SIZE < size;
+		bool fill = n < PAGE_SIZE && index * PAGE_SIZE < *size;
 		uint64_t pa = page_get(pc, index, fill, &err);
 
 		if (!pa)
 			break;
 		memcpy((char *)phys_to_virt(pa) + in, (const char *)buf + done, n);
+		/* The size first: a write-back under pressure stops there. */
+		*size = MAX(*size, pos + n);
 		mark_dirty(pc, index);
 		done += n;
 	}

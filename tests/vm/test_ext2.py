@@ -6,6 +6,7 @@ that e2fsck -fy repairs without losing an acknowledged record. After every
 boot that shut down normally, e2fsck -fn on the host finds the image clean.
 Images are made by mke2fs -d (no root, no mounts, no loop devices)."""
 
+import hashlib
 import os
 import select
 import shutil
@@ -436,3 +437,29 @@ def _boot_until_line(argv, marker, timeout):
         os.killpg(proc.pid, signal.SIGKILL)
         proc.wait(timeout=30)
     return marker.encode() in buf, buf.decode("utf-8", "replace")
+
+
+BIG_MB, BIG_MEMORY = 96, "64M"
+
+
+def test_file_larger_than_memory_goes_through_the_cache(kernel, programs,
+                                                        tmp_path):
+    """busybox dd writes a file half again as large as the VM's memory onto
+    an ext2 disk, and md5sum reads it back: the page cache writes dirty
+    pages back past its limit and gives clean ones up under pressure
+    instead of running out of memory. The host finds the same bytes."""
+    (tmp_path / "empty").mkdir()
+    disk = whole_disk(tmp_path / "data.img", tmp_path / "empty",
+                      mb=BIG_MB + 32)
+    cpio = _data_initrd(tmp_path, programs, {})
+    r = boot(kernel, f"--mount=vda:/data /bin/busybox dd if=/dev/zero "
+             f"of=/data/big bs=65536 count={BIG_MB * 16} iflag=fullblock",
+             [disk],
+             initrd_path=cpio, memory=BIG_MEMORY, timeout=300)
+    assert ok(r), explain(r)
+    r = boot(kernel, "--mount=vda:/data /bin/busybox md5sum /data/big",
+             [disk], initrd_path=cpio, memory=BIG_MEMORY, timeout=300)
+    assert ok(r), explain(r)
+    zeros = hashlib.md5(bytes(BIG_MB << 20)).hexdigest()
+    assert f"{zeros}  /data/big" in r.output, explain(r)
+    assert_clean(disk)

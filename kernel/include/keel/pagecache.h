@@ -32,14 +32,15 @@ void
 pcache_free(struct pcache *pc);
 
 /* File contents through the cache, for a file of @size bytes (the owner
- * keeps the size). Return bytes done or a negative errno. Tree lock held;
- * may sleep (fills, write-back under pressure). */
+ * keeps the size; a write moves *size past each page as it lands, so a
+ * write-back meanwhile sees the data). Return bytes done or a negative
+ * errno. Tree lock held; may sleep (fills, write-back under pressure). */
 long
 pcache_read(struct pcache *pc, void *buf, size_t len, uint64_t off,
 	    uint64_t size);
 long
 pcache_write(struct pcache *pc, const void *buf, size_t len, uint64_t off,
-	     uint64_t size);
+	     uint64_t *size);
 /* The file goes from @old_size to @new_size bytes: cached bytes between
  * them become zeros; pages wholly past the end are dropped unless mapped.
  * Tree lock held. */
