@@ -280,6 +280,11 @@ bad_file_mappings_are_refused(void)
 		   MAP_FAILED && errno == EINVAL;
 	ok = ok && mmap(NULL, PAGE, PROT_READ, MAP_SHARED, d, 0) == MAP_FAILED &&
 	     errno == ENODEV;
+	/* Read-only descriptor: the mapping cannot be made writable later. */
+	priv = mmap(NULL, PAGE, PROT_READ, MAP_SHARED, ro, 0);
+	ok = ok && priv != MAP_FAILED &&
+	     mprotect(priv, PAGE, PROT_READ | PROT_WRITE) == -1 &&
+	     errno == EACCES && munmap(priv, PAGE) == 0;
 	return ok && close(rw) == 0 && close(ro) == 0 && close(wo) == 0 &&
 	       close(d) == 0;
 }

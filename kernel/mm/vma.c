@@ -137,6 +137,7 @@ vma_insert(uint64_t start, uint64_t end, unsigned prot)
 	v->prot = prot;
 	v->special = false;
 	v->pager = NULL;
+	v->maywrite = true;
 	list_for_each(n, &vm.areas)
 		if (vma_of(n)->start > start)
 			break;
@@ -197,6 +198,9 @@ vm_map(uint64_t addr, uint64_t len, unsigned prot, bool fixed, bool noreplace,
 	unsigned long flags;
 	long ret;
 
+	bool maywrite = prot & VM_PROT_MAYWRITE;
+
+	prot &= ~(unsigned)VM_PROT_MAYWRITE;
 	len = ALIGN_UP(len, PAGE_SIZE);
 	if (!len || (prot & ~VM_PROT_MASK))
 		return -EINVAL;
@@ -212,8 +216,10 @@ vm_map(uint64_t addr, uint64_t len, unsigned prot, bool fixed, bool noreplace,
 		ret = -ENOMEM;
 	else
 		ret = vma_insert(addr, addr + len, prot) ?: (long)addr;
-	if (ret > 0 && pager)
+	if (ret > 0 && pager) {
 		vma_set_pager(vma_find(addr), pager, obj, pgoff);
+		vma_find(addr)->maywrite = maywrite;
+	}
 	spin_unlock_irqrestore(&vm.lock, flags);
 	return ret;
 }
@@ -314,6 +320,20 @@ vma_set_prot(uint64_t start, uint64_t end, unsigned prot)
 	}
 }
 
+/* False if part of [start, end) is a file mapping that may not become
+ * writable. */
+static bool
+range_may_write(uint64_t start, uint64_t end)
+{
+	struct list_node *n;
+
+	list_for_each(n, &vm.areas)
+		if (vma_of(n)->start < end && start < vma_of(n)->end &&
+		    !vma_of(n)->maywrite)
+			return false;
+	return true;
+}
+
 int
 vm_protect(uint64_t addr, uint64_t len, unsigned prot)
 {
@@ -326,6 +346,8 @@ vm_protect(uint64_t addr, uint64_t len, unsigned prot)
 	flags = spin_lock_irqsave(&vm.lock);
 	if (!range_fully_mapped(addr, addr + len))
 		err = -ENOMEM;
+	else if ((prot & VM_PROT_WRITE) && !range_may_write(addr, addr + len))
+		err = -EACCES;
 	if (!err)
 		err = vma_split_at(addr) ?: vma_split_at(addr + len);
 	if (!err)

@@ -16,6 +16,7 @@ struct vma {
 	const struct vm_pager_ops *pager;	/* shared file pages, or NULL */
 	void *obj;		/* the pager's object (a page cache) */
 	uint64_t pgoff;		/* page of obj at start */
+	bool maywrite;		/* pager areas: mprotect may add write */
 };
 
 struct vm_space {

@@ -77,8 +77,10 @@ vma_move(uint64_t addr, uint64_t old_len, uint64_t new_len, uint64_t to,
 	if (!to && !(to = vma_find_gap(new_len)))
 		return -ENOMEM;
 	err = vma_cut(to, to + new_len) ?: vma_insert(to, to + new_len, from.prot);
-	if (!err && from.pager)
+	if (!err && from.pager) {
 		vma_set_pager(vma_find(to), from.pager, from.obj, from.pgoff);
+		vma_find(to)->maywrite = from.maywrite;
+	}
 	if (!err)
 		err = pages_move(addr, to, MIN(old_len, new_len), from.prot,
 				 from.pager != NULL);

@@ -119,6 +119,9 @@ mmap_shared(struct file *f, uint64_t addr, uint64_t len, unsigned prot,
 	vfs_tree_unlock();
 	if (!pc)
 		return err;
+	prot &= ~(unsigned)VM_PROT_MAYWRITE;	/* PROT_SEM: not the caller's */
+	if ((f->flags & O_ACCMODE) == O_RDWR)
+		prot |= VM_PROT_MAYWRITE;
 	a = err ? err : vm_map_pager(addr, len, prot, flags & MAP_FIXED,
 				     flags & MAP_FIXED_NOREPLACE,
 				     &pcache_pager_ops, pc, off / PAGE_SIZE);

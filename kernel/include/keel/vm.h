@@ -10,6 +10,9 @@
 #define VM_PROT_WRITE	0x2
 #define VM_PROT_EXEC	0x4
 #define VM_PROT_MASK	0x7
+/* vm_map_pager only: mprotect may add write later (the file is open for
+ * writing); without it that is -EACCES, as on Linux. */
+#define VM_PROT_MAYWRITE	0x8
 
 /* Where the pages of a shared file mapping come from: the page cache
  * (keel/pagecache.h) implements it, so mm needs no file system. */
