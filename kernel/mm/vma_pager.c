@@ -3,6 +3,7 @@
  * while the caller sleeps in it without the VM lock. */
 #include <keel/errno.h>
 #include <keel/page.h>
+#include <keel/paging.h>
 #include <keel/vm.h>
 #include "vma_internal.h"
 
@@ -27,10 +28,36 @@ vm_pager_at(uint64_t addr, const struct vm_pager_ops **pager,
 
 #define SYNC_BATCH	8
 
+/* One mapped object msync visits. */
+struct sync_item {
+	const struct vm_pager_ops *pager;
+	void *obj;
+	bool stored;		/* written through the mapping since last time */
+};
+
+/* True if a page of [start, end) was stored to since the last look: the
+ * PTE dirty bits say so, and are cleared for the next msync. */
+static bool
+pages_stored(uint64_t start, uint64_t end)
+{
+	bool stored = false;
+
+	for (uint64_t va = start; va < end; va += PAGE_SIZE) {
+		uint64_t pa, flags;
+
+		if (!paging_lookup(va, &pa, &flags) || !(flags & PTE_D))
+			continue;
+		stored = true;
+		paging_unmap_page(va);	/* flushes the TLB entry too */
+		paging_map_page(va, pa & PAGE_MASK, flags & ~(PTE_D | PTE_P));
+	}
+	return stored;
+}
+
 /* Up to SYNC_BATCH pager objects of the areas in [*start, end), each with
  * a reference; *start moves past the areas taken. */
 static int
-sync_collect(uint64_t *start, uint64_t end, struct vma *out)
+sync_collect(uint64_t *start, uint64_t end, struct sync_item *out)
 {
 	unsigned long flags = spin_lock_irqsave(&vm.lock);
 	struct list_node *n;
@@ -43,7 +70,10 @@ sync_collect(uint64_t *start, uint64_t end, struct vma *out)
 			continue;
 		if (count == SYNC_BATCH)
 			break;
-		out[count++] = *v;
+		out[count].pager = v->pager;
+		out[count].obj = v->obj;
+		out[count++].stored = pages_stored(MAX(v->start, *start),
+						   MIN(v->end, end));
 		v->pager->ref(v->obj);
 		*start = v->end;
 	}
@@ -54,11 +84,11 @@ sync_collect(uint64_t *start, uint64_t end, struct vma *out)
 }
 
 int
-vm_sync_range(uint64_t addr, uint64_t len, int (*fn)(void *obj, void *arg),
-	      void *arg)
+vm_sync_range(uint64_t addr, uint64_t len,
+	      int (*fn)(void *obj, bool stored, void *arg), void *arg)
 {
 	uint64_t end = addr + ALIGN_UP(len, PAGE_SIZE), at = addr;
-	struct vma batch[SYNC_BATCH];
+	struct sync_item batch[SYNC_BATCH];
 	unsigned long flags;
 	int first = 0;
 
@@ -69,7 +99,7 @@ vm_sync_range(uint64_t addr, uint64_t len, int (*fn)(void *obj, void *arg),
 		int count = sync_collect(&at, end, batch);
 
 		for (int i = 0; i < count; i++) {
-			int err = fn(batch[i].obj, arg);
+			int err = fn(batch[i].obj, batch[i].stored, arg);
 
 			if (err && !first)
 				first = err;

@@ -2,6 +2,7 @@
  * sees the same pages either way), private file mappings (a copy of the
  * file made at mmap time) and shared file mappings (the page cache's own
  * pages) -- munmap, mprotect, madvise, mremap, msync. */
+#include <keel/clock.h>
 #include <keel/errno.h>
 #include <keel/heap.h>
 #include <keel/file.h>
@@ -199,7 +200,7 @@ sys_madvise(const struct syscall_args *args)
  * system, which writes them with its next sync; MS_INVALIDATE alone has
  * nothing to do, the cache being the only copy mappings see. */
 static int
-msync_cache(void *obj, void *arg)
+msync_cache(void *obj, bool stored, void *arg)
 {
 	uint64_t flags = *(uint64_t *)arg;
 	struct vnode *v;
@@ -207,6 +208,10 @@ msync_cache(void *obj, void *arg)
 
 	vfs_tree_lock();
 	v = pcache_owner(obj);
+	/* POSIX: a file written through a mapping has its times changed by
+	 * the next msync at the latest. */
+	if (v && stored && (flags & (MS_SYNC | MS_ASYNC)))
+		v->mtime_ns = v->ctime_ns = clock_realtime_ns();
 	if (v && (flags & MS_SYNC))
 		err = vfs_fsync(v);
 	else if (v && (flags & MS_ASYNC))

@@ -47,11 +47,12 @@ void *
 vm_pager_at(uint64_t addr, const struct vm_pager_ops **pager,
 	    uint64_t *pgoff);
 /* msync: calls @fn on each pager object mapped in [addr, addr+len), with
- * no lock held (it may sleep); the first error. -ENOMEM if part of the
- * range is not mapped, as Linux answers. */
+ * no lock held (it may sleep), @stored telling whether the range was
+ * written through since the last call; the first error. -ENOMEM if part
+ * of the range is not mapped, as Linux answers. */
 int
-vm_sync_range(uint64_t addr, uint64_t len, int (*fn)(void *obj, void *arg),
-	      void *arg);
+vm_sync_range(uint64_t addr, uint64_t len,
+	      int (*fn)(void *obj, bool stored, void *arg), void *arg);
 /* Records [start, end) as mapped with @prot, for pages the loader has
  * already put in place. Returns 0 or -ENOMEM/-EEXIST. */
 int
