@@ -21,7 +21,7 @@
 
 #define PAGE		4096L
 #define LEAVE_PAGES	3
-#define NCASES		14	/* run_cases' list */
+#define NCASES		15	/* run_cases' list */
 #define FIXED_MTIME	1000000000	/* 2001-09-09: set by a case */
 
 static const char *dir;		/* where the current cases make files */
@@ -132,23 +132,45 @@ two_shared_mappings_see_each_other(void)
 static int
 private_mapping_is_private(void)
 {
-	int fd = make_file("prv", 2 * PAGE);
-	char *s = fd < 0 ? NULL : map(fd, 2 * PAGE, PROT_READ, MAP_SHARED, 0);
-	char *p = fd < 0 ? NULL : map(fd, 2 * PAGE, PROT_READ | PROT_WRITE,
+	int fd = make_file("prv", 3 * PAGE);
+	char *s = fd < 0 ? NULL : map(fd, 3 * PAGE, PROT_READ, MAP_SHARED, 0);
+	char *p = fd < 0 ? NULL : map(fd, 3 * PAGE, PROT_READ | PROT_WRITE,
 				      MAP_PRIVATE, 0);
 	int ok;
 
 	if (!s || !p)
 		return 0;
-	ok = p[3] == 'd';
+	ok = p[3] == 'd' && p[2 * PAGE] == s[2 * PAGE];
 	p[3] = 'P';
 	p[PAGE] = 'Q';
 	ok = ok && byte_at(fd, 3) == 'd' && s[3] == 'd' && s[PAGE] != 'Q';
-	/* A write to the file after the private copy was stored to: the
-	 * copied page keeps the private bytes. */
+	/* Later writes to the file: a page stored to keeps the private
+	 * bytes; one only read still shows the file, as on Linux. */
 	ok = ok && pwrite(fd, "X", 1, 3) == 1 && p[3] == 'P' && s[3] == 'X';
-	return ok && munmap(p, 2 * PAGE) == 0 && munmap(s, 2 * PAGE) == 0 &&
+	ok = ok && pwrite(fd, "Y", 1, 2 * PAGE) == 1 && p[2 * PAGE] == 'Y';
+	/* Dropping the private pages reads the file again. */
+	ok = ok && madvise(p, PAGE, MADV_DONTNEED) == 0 && p[3] == 'X';
+	return ok && munmap(p, 3 * PAGE) == 0 && munmap(s, 3 * PAGE) == 0 &&
 	       close(fd) == 0;
+}
+
+/* A private mapping of a read-only descriptor may be written and made
+ * writable: the stores are the process's own. */
+static int
+private_mapping_of_read_only_file(void)
+{
+	int rw = make_file("pro", 2 * PAGE), fd = open(path("pro"), O_RDONLY);
+	char *p = fd < 0 ? NULL : map(fd, 2 * PAGE, PROT_READ, MAP_PRIVATE, 0);
+	int ok;
+
+	if (!p || rw < 0)
+		return 0;
+	ok = mprotect(p, 2 * PAGE, PROT_READ | PROT_WRITE) == 0;
+	p[PAGE + 1] = '#';
+	ok = ok && p[PAGE + 1] == '#' && byte_at(fd, PAGE + 1) != '#' &&
+	     mprotect(p, 2 * PAGE, PROT_READ) == 0 && p[PAGE + 1] == '#';
+	return ok && munmap(p, 2 * PAGE) == 0 && close(fd) == 0 &&
+	       close(rw) == 0;
 }
 
 static int
@@ -379,6 +401,8 @@ run_cases(const char *where)
 		{ "two_shared_mappings_see_each_other",
 		  two_shared_mappings_see_each_other },
 		{ "private_mapping_is_private", private_mapping_is_private },
+		{ "private_mapping_of_read_only_file",
+		  private_mapping_of_read_only_file },
 		{ "msync_flags_and_errors", msync_flags_and_errors },
 		{ "munmap_then_reopen_shows_data", munmap_then_reopen_shows_data },
 		{ "ftruncate_then_map_extends_file",

@@ -48,7 +48,7 @@ pages_free(const struct vma *v, uint64_t start, uint64_t end)
 		uint64_t pa, flags;
 
 		if (paging_lookup(va, &pa, &flags) && paging_unmap_page(va) == 0 &&
-		    !v->pager)
+		    vma_owns_frame(v, flags))
 			pmm_free_pages(pa & PAGE_MASK, 0);
 	}
 }
@@ -138,6 +138,7 @@ vma_insert(uint64_t start, uint64_t end, unsigned prot)
 	v->special = false;
 	v->pager = NULL;
 	v->maywrite = true;
+	v->cow = false;
 	list_for_each(n, &vm.areas)
 		if (vma_of(n)->start > start)
 			break;
@@ -192,15 +193,14 @@ range_valid(uint64_t addr, uint64_t len)
 
 /* Maps a new area, anonymous or (@pager) of a pager's object. */
 static long
-vm_map(uint64_t addr, uint64_t len, unsigned prot, bool fixed, bool noreplace,
+vm_map(uint64_t addr, uint64_t len, unsigned prot, unsigned how,
        const struct vm_pager_ops *pager, void *obj, uint64_t pgoff)
 {
 	unsigned long flags;
 	long ret;
 
-	bool maywrite = prot & VM_PROT_MAYWRITE;
+	bool fixed = how & VM_MAP_FIXED, noreplace = how & VM_MAP_NOREPLACE;
 
-	prot &= ~(unsigned)VM_PROT_MAYWRITE;
 	len = ALIGN_UP(len, PAGE_SIZE);
 	if (!len || (prot & ~VM_PROT_MASK))
 		return -EINVAL;
@@ -218,7 +218,8 @@ vm_map(uint64_t addr, uint64_t len, unsigned prot, bool fixed, bool noreplace,
 		ret = vma_insert(addr, addr + len, prot) ?: (long)addr;
 	if (ret > 0 && pager) {
 		vma_set_pager(vma_find(addr), pager, obj, pgoff);
-		vma_find(addr)->maywrite = maywrite;
+		vma_find(addr)->maywrite = how & VM_MAP_MAYWRITE;
+		vma_find(addr)->cow = how & VM_MAP_PRIVATE;
 	}
 	spin_unlock_irqrestore(&vm.lock, flags);
 	return ret;
@@ -228,15 +229,15 @@ long
 vm_map_anon(uint64_t addr, uint64_t len, unsigned prot, bool fixed,
 	    bool noreplace)
 {
-	return vm_map(addr, len, prot, fixed, noreplace, NULL, NULL, 0);
+	return vm_map(addr, len, prot, (fixed ? VM_MAP_FIXED : 0) |
+		      (noreplace ? VM_MAP_NOREPLACE : 0), NULL, NULL, 0);
 }
 
 long
-vm_map_pager(uint64_t addr, uint64_t len, unsigned prot, bool fixed,
-	     bool noreplace, const struct vm_pager_ops *pager, void *obj,
-	     uint64_t pgoff)
+vm_map_pager(uint64_t addr, uint64_t len, unsigned prot, unsigned how,
+	     const struct vm_pager_ops *pager, void *obj, uint64_t pgoff)
 {
-	return vm_map(addr, len, prot, fixed, noreplace, pager, obj, pgoff);
+	return vm_map(addr, len, prot, how, pager, obj, pgoff);
 }
 
 long
@@ -314,9 +315,10 @@ vma_set_prot(uint64_t start, uint64_t end, unsigned prot)
 			continue;
 		paging_unmap_page(va);
 		/* A pager page is faulted in again, so the pager learns
-		 * whether it may now be stored to. */
-		if (!vma_find(va)->pager)
-			paging_map_page(va, pa & PAGE_MASK, prot_pte(prot));
+		 * whether it may now be stored to (or a copy is made). */
+		if (vma_owns_frame(vma_find(va), flags))
+			paging_map_page(va, pa & PAGE_MASK, prot_pte(prot) |
+					(flags & PTE_VM_COPY));
 	}
 }
 
@@ -401,19 +403,57 @@ fault_anon(const struct vma *v, uint64_t page)
 	return false;
 }
 
-/* First touch of a shared file page: the page cache's frame itself. */
+/* A private copy of file page @pa, mapped at @page writable. */
 static bool
-fault_pager(const struct vma *v, uint64_t page)
+fault_copy(const struct vma *v, uint64_t page, uint64_t pa)
+{
+	uint64_t copy = pmm_alloc_pages(0);
+
+	if (!copy)
+		return false;
+	memcpy(phys_to_virt(copy), phys_to_virt(pa), PAGE_SIZE);
+	if (paging_map_page(page, copy, prot_pte(v->prot) | PTE_VM_COPY) == 0)
+		return true;
+	pmm_free_pages(copy, 0);
+	return false;
+}
+
+/* First touch of a file page: the page cache's frame itself -- read-only
+ * in a private mapping, whose first store gets a copy instead. */
+static bool
+fault_pager(const struct vma *v, uint64_t page, bool write)
 {
 	uint64_t pa = v->pager->get_page(v->obj, v->pgoff +
 					 (page - v->start) / PAGE_SIZE,
-					 v->prot & VM_PROT_WRITE);
+					 !v->cow && (v->prot & VM_PROT_WRITE));
 
-	return pa && paging_map_page(page, pa, prot_pte(v->prot)) == 0;
+	if (!pa)
+		return false;
+	if (v->cow && write)
+		return fault_copy(v, page, pa);
+	return paging_map_page(page, pa, prot_pte(v->cow ? v->prot &
+						  ~VM_PROT_WRITE : v->prot)) == 0;
+}
+
+/* A store to a private file page still shared with the cache: the copy
+ * replaces it. */
+static bool
+fault_cow(const struct vma *v, uint64_t page)
+{
+	uint64_t pa, flags;
+
+	if (!v->cow || !(v->prot & VM_PROT_WRITE) ||
+	    !paging_lookup(page, &pa, &flags) || (flags & PTE_VM_COPY))
+		return false;
+	paging_unmap_page(page);
+	if (fault_copy(v, page, pa & PAGE_MASK))
+		return true;
+	paging_map_page(page, pa & PAGE_MASK, flags);	/* as it was */
+	return false;
 }
 
 bool
-vm_handle_fault(uint64_t addr, bool write, bool exec)
+vm_handle_fault(uint64_t addr, bool write, bool exec, bool present)
 {
 	unsigned long flags;
 	struct vma *v;
@@ -424,10 +464,14 @@ vm_handle_fault(uint64_t addr, bool write, bool exec)
 		return false;
 	flags = spin_lock_irqsave(&vm.lock);
 	v = vma_find(addr);
-	if (v && !paging_lookup(page, &pa, &f) && (v->prot & VM_PROT_READ) &&
-	    (!write || (v->prot & VM_PROT_WRITE)) &&
-	    (!exec || (v->prot & VM_PROT_EXEC)))
-		served = v->pager ? fault_pager(v, page) : fault_anon(v, page);
+	if (v && present)
+		served = write && fault_cow(v, page);
+	else if (v && !paging_lookup(page, &pa, &f) &&
+		 (v->prot & VM_PROT_READ) &&
+		 (!write || (v->prot & VM_PROT_WRITE)) &&
+		 (!exec || (v->prot & VM_PROT_EXEC)))
+		served = v->pager ? fault_pager(v, page, write) :
+				    fault_anon(v, page);
 	spin_unlock_irqrestore(&vm.lock, flags);
 	return served;
 }
@@ -474,7 +518,7 @@ vm_format_maps(char *buf, size_t size)
 			     v->prot & VM_PROT_READ ? 'r' : '-',
 			     v->prot & VM_PROT_WRITE ? 'w' : '-',
 			     v->prot & VM_PROT_EXEC ? 'x' : '-',
-			     v->pager ? 's' : 'p', v->special ? "[vdso]" : "");
+			     v->pager && !v->cow ? 's' : 'p', v->special ? "[vdso]" : "");
 		len = MIN(len + (size_t)w, size - 1);
 	}
 	spin_unlock_irqrestore(&vm.lock, flags);

@@ -17,6 +17,7 @@ struct vma {
 	void *obj;		/* the pager's object (a page cache) */
 	uint64_t pgoff;		/* page of obj at start */
 	bool maywrite;		/* pager areas: mprotect may add write */
+	bool cow;		/* pager areas: private, copy on write */
 };
 
 struct vm_space {
@@ -29,6 +30,17 @@ struct vm_space {
 };
 
 extern struct vm_space vm;
+
+/* A software PTE bit: the frame is a private copy of a file page, the
+ * area's own (freed with it), not the page cache's. */
+#define PTE_VM_COPY	(1ULL << 9)
+
+/* True if the frame a PTE with @flags maps in @v belongs to the area. */
+static inline bool
+vma_owns_frame(const struct vma *v, uint64_t flags)
+{
+	return !v->pager || (flags & PTE_VM_COPY);
+}
 
 /* PTE flags for @prot. */
 uint64_t

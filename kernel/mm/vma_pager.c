@@ -66,8 +66,8 @@ sync_collect(uint64_t *start, uint64_t end, struct sync_item *out)
 	list_for_each(n, &vm.areas) {
 		struct vma *v = list_entry(n, struct vma, node);
 
-		if (v->end <= *start || v->start >= end || !v->pager)
-			continue;
+		if (v->end <= *start || v->start >= end || !v->pager || v->cow)
+			continue;	/* private mappings have nothing to sync */
 		if (count == SYNC_BATCH)
 			break;
 		out[count].pager = v->pager;

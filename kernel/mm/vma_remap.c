@@ -26,11 +26,11 @@ vm_single_area_prot(uint64_t addr, uint64_t len, unsigned *prot, bool *paged)
 }
 
 /* Moves the present pages of [from, from+len) to [to, to+len) by their
- * page-table entries: no copy, untouched pages stay untouched. Caller
- * holds vm.lock and has made [to, to+len) an area with @prot. */
+ * page-table entries, flags and all: no copy, untouched pages stay
+ * untouched. Caller holds vm.lock and has made [to, to+len) an area like
+ * @v, the area the pages come from. */
 static int
-pages_move(uint64_t from, uint64_t to, uint64_t len, unsigned prot,
-	   bool paged)
+pages_move(uint64_t from, uint64_t to, uint64_t len, const struct vma *v)
 {
 	int err = 0;
 
@@ -40,8 +40,8 @@ pages_move(uint64_t from, uint64_t to, uint64_t len, unsigned prot,
 		if (!paging_lookup(from + off, &pa, &flags))
 			continue;
 		paging_unmap_page(from + off);
-		if (paging_map_page(to + off, pa & PAGE_MASK, prot_pte(prot))) {
-			if (!paged)
+		if (paging_map_page(to + off, pa & PAGE_MASK, flags)) {
+			if (vma_owns_frame(v, flags))
 				pmm_free_pages(pa & PAGE_MASK, 0);
 			err = -ENOMEM;	/* no page table: that page is lost */
 		}
@@ -80,10 +80,10 @@ vma_move(uint64_t addr, uint64_t old_len, uint64_t new_len, uint64_t to,
 	if (!err && from.pager) {
 		vma_set_pager(vma_find(to), from.pager, from.obj, from.pgoff);
 		vma_find(to)->maywrite = from.maywrite;
+		vma_find(to)->cow = from.cow;
 	}
 	if (!err)
-		err = pages_move(addr, to, MIN(old_len, new_len), from.prot,
-				 from.pager != NULL);
+		err = pages_move(addr, to, MIN(old_len, new_len), &from);
 	if (!err && !keep_old)
 		err = vma_cut(addr, addr + old_len);
 	return err ? err : (long)to;

@@ -1,7 +1,7 @@
 /* Memory calls: brk, mmap -- anonymous (private or shared: one process
- * sees the same pages either way), private file mappings (a copy of the
- * file made at mmap time) and shared file mappings (the page cache's own
- * pages) -- munmap, mprotect, madvise, mremap, msync. */
+ * sees the same pages either way) and file mappings over the page cache
+ * (shared: its own pages; private: copied on first store) -- munmap,
+ * mprotect, madvise, mremap, msync. */
 #include <keel/clock.h>
 #include <keel/errno.h>
 #include <keel/heap.h>
@@ -43,74 +43,29 @@ sys_brk(const struct syscall_args *args)
 	return (long)vm_brk(args->a[0]);
 }
 
-/* Copies [off, off + len) of @v to @addr, a page at a time through a
- * bounce page (the file system reads into kernel memory); the rest of the
- * mapping stays zero. */
-static int
-mmap_fill(struct vnode *v, uint64_t addr, uint64_t len, uint64_t off)
-{
-	char *page = kmalloc(PAGE_SIZE);
-	int err = 0;
-
-	if (!page)
-		return -ENOMEM;
-	for (uint64_t done = 0; done < len && !err; done += PAGE_SIZE) {
-		long n;
-
-		vfs_tree_lock();
-		n = vfs_read(v, page, MIN(PAGE_SIZE, len - done), off + done);
-		vfs_tree_unlock();
-		if (n <= 0) {
-			err = (int)n;
-			break;
-		}
-		err = copy_to_user((void __user *)(addr + done), page, (size_t)n);
-	}
-	kfree(page);
-	return err;
-}
-
-/* A private mapping of part of a file: anonymous memory holding a copy of
- * [off, off + len) of it (zeros past its end), then given @prot. Copying
- * at mmap time instead of on write gives the same view as long as the
- * file does not change under the mapping (Linux leaves that unspecified
- * for pages not yet touched). */
+/* A file mapping over the file's page cache: shared, the cache's pages
+ * themselves; private, those pages until first stored to, then a copy.
+ * The pages inside the file are read in now, so faults never wait for the
+ * disk; the reference held meanwhile keeps reclaim off them. Pages past
+ * the end of the file read zeros (no SIGBUS: no signals are delivered). */
 static long
-mmap_private(struct file *f, uint64_t addr, uint64_t len, unsigned prot,
-	     uint64_t flags, uint64_t off)
-{
-	long a = vm_map_anon(addr, len, prot | PROT_WRITE, flags & MAP_FIXED,
-			     flags & MAP_FIXED_NOREPLACE);
-	int err;
-
-	if (a < 0)
-		return a;
-	err = mmap_fill(f->vnode, (uint64_t)a, len, off);
-	if (!err && !(prot & PROT_WRITE))
-		err = vm_protect((uint64_t)a, ALIGN_UP(len, PAGE_SIZE), prot);
-	if (err) {
-		vm_unmap((uint64_t)a, len);
-		return err;
-	}
-	return a;
-}
-
-/* A shared mapping: the file's page cache pages themselves. The pages
- * inside the file are read in now, so faults never wait for the disk;
- * the reference held meanwhile keeps reclaim off them. Pages past the end
- * of the file read zeros (no SIGBUS: there are no signals to deliver). */
-static long
-mmap_shared(struct file *f, uint64_t addr, uint64_t len, unsigned prot,
+mmap_cached(struct file *f, uint64_t addr, uint64_t len, unsigned prot,
 	    uint64_t flags, uint64_t off)
 {
+	bool shared = (flags & MAP_TYPE) != MAP_PRIVATE;
+	unsigned how = (flags & MAP_FIXED ? VM_MAP_FIXED : 0) |
+		       (flags & MAP_FIXED_NOREPLACE ? VM_MAP_NOREPLACE : 0) |
+		       (shared ? 0 : VM_MAP_PRIVATE);
 	struct pcache *pc;
 	long a;
 	int err;
 
-	if ((prot & PROT_WRITE) && (f->flags & O_ACCMODE) != O_RDWR)
+	if (shared && (prot & PROT_WRITE) && (f->flags & O_ACCMODE) != O_RDWR)
 		return -EACCES;
+	if (!shared || (f->flags & O_ACCMODE) == O_RDWR)
+		how |= VM_MAP_MAYWRITE;
 	vfs_tree_lock();
-	pc = vfs_map_cache(f->vnode, prot & PROT_WRITE, &err);
+	pc = vfs_map_cache(f->vnode, shared && (prot & PROT_WRITE), &err);
 	if (pc) {
 		pcache_pager_ops.ref(pc);
 		err = pcache_populate(pc, off / PAGE_SIZE,
@@ -120,12 +75,8 @@ mmap_shared(struct file *f, uint64_t addr, uint64_t len, unsigned prot,
 	vfs_tree_unlock();
 	if (!pc)
 		return err;
-	prot &= ~(unsigned)VM_PROT_MAYWRITE;	/* PROT_SEM: not the caller's */
-	if ((f->flags & O_ACCMODE) == O_RDWR)
-		prot |= VM_PROT_MAYWRITE;
-	a = err ? err : vm_map_pager(addr, len, prot, flags & MAP_FIXED,
-				     flags & MAP_FIXED_NOREPLACE,
-				     &pcache_pager_ops, pc, off / PAGE_SIZE);
+	a = err ? err : vm_map_pager(addr, len, prot, how, &pcache_pager_ops, pc,
+				     off / PAGE_SIZE);
 	pcache_pager_ops.unref(pc);
 	return a;
 }
@@ -146,9 +97,7 @@ mmap_file(uint64_t addr, uint64_t len, unsigned prot, uint64_t flags, int fd,
 		return -EINVAL;
 	if (off + ALIGN_UP(len, PAGE_SIZE) < off)
 		return -EOVERFLOW;
-	if ((flags & MAP_TYPE) == MAP_PRIVATE)
-		return mmap_private(f, addr, len, prot, flags, off);
-	return mmap_shared(f, addr, len, prot, flags, off);
+	return mmap_cached(f, addr, len, prot, flags, off);
 }
 
 long

@@ -384,7 +384,7 @@ def test_shared_mapping_written_back_to_ext2(kernel, filemap_initrd,
              "/data/mapped.txt", [disk], initrd_path=filemap_initrd)
     assert ok(r), explain(r)
     assert "not ok" not in r.output, explain(r)
-    assert "ok 15 leave_file_written_through_mapping" in r.output, explain(r)
+    assert "ok 16 leave_file_written_through_mapping" in r.output, explain(r)
     assert debugfs_cat(disk, "/mapped.txt") == _leave_contents()
     # Written back after futimens, the file keeps the time set.
     st = subprocess.run(["debugfs", "-R", "stat /filemap.mt", str(disk)],

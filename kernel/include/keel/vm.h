@@ -10,9 +10,6 @@
 #define VM_PROT_WRITE	0x2
 #define VM_PROT_EXEC	0x4
 #define VM_PROT_MASK	0x7
-/* vm_map_pager only: mprotect may add write later (the file is open for
- * writing); without it that is -EACCES, as on Linux. */
-#define VM_PROT_MAYWRITE	0x8
 
 /* Where the pages of a shared file mapping come from: the page cache
  * (keel/pagecache.h) implements it, so mm needs no file system. */
@@ -33,13 +30,19 @@ struct vm_pager_ops {
 long
 vm_map_anon(uint64_t addr, uint64_t len, unsigned prot, bool fixed,
 	    bool noreplace);
-/* Maps [addr, addr+len) to the pages of @obj from page @pgoff on, shared
- * with every other mapping of it; placement as vm_map_anon. Pages are
- * faulted in through @pager. Returns the address or a negative errno. */
+/* How vm_map_pager places and shares a mapping. */
+#define VM_MAP_FIXED		0x1	/* as vm_map_anon's @fixed */
+#define VM_MAP_NOREPLACE	0x2	/* as vm_map_anon's @noreplace */
+#define VM_MAP_PRIVATE		0x4	/* copy on write: stores stay here */
+#define VM_MAP_MAYWRITE		0x8	/* mprotect may add write (else
+					   -EACCES, as on Linux) */
+/* Maps [addr, addr+len) to the pages of @obj from page @pgoff on, faulted
+ * in through @pager: shared with every other mapping of it, or with
+ * VM_MAP_PRIVATE read from it until first stored to, when the page is
+ * copied. Returns the address or a negative errno. */
 long
-vm_map_pager(uint64_t addr, uint64_t len, unsigned prot, bool fixed,
-	     bool noreplace, const struct vm_pager_ops *pager, void *obj,
-	     uint64_t pgoff);
+vm_map_pager(uint64_t addr, uint64_t len, unsigned prot, unsigned how,
+	     const struct vm_pager_ops *pager, void *obj, uint64_t pgoff);
 /* The pager object mapped at @addr, with a reference the caller drops by
  * (*pager)->unref, and in *pgoff the page of it there; NULL if @addr is
  * not in a file mapping. */
@@ -99,8 +102,9 @@ size_t
 vm_format_maps(char *buf, size_t size);
 
 /* Page-fault hook: true if the fault at @addr (write if @write, fetch if
- * @exec) was a first touch of a mapped page and has been served. */
+ * @exec, on a @present page) was a first touch of a mapped page, or a
+ * store to a private file page not yet copied, and has been served. */
 bool
-vm_handle_fault(uint64_t addr, bool write, bool exec);
+vm_handle_fault(uint64_t addr, bool write, bool exec, bool present);
 
 #endif
