@@ -56,7 +56,7 @@ ext2v_read(struct vnode *v, char *kbuf, size_t len, uint64_t off)
 	int err;
 
 	if (!S_ISREG(v->mode))
-		return -ENXIO;		/* device nodes on disk have no driver */
+		return -ENXIO;	/* device nodes on disk have no driver */
 	if (!ext2v_cache(v, false, &err))
 		return err;
 	return pcache_read(v->pcache, kbuf, len, off, v->size);
@@ -99,7 +99,9 @@ ext2v_truncate(struct vnode *v, uint64_t size)
 static int
 restore_times(struct vnode *v)
 {
-	struct ext2_attr a = { .mtime_ns = v->mtime_ns, .ctime_ns = v->ctime_ns };
+	struct ext2_attr a = {
+		.mtime_ns = v->mtime_ns, .ctime_ns = v->ctime_ns,
+	};
 
 	return ext2_setattr(fs_of(v), ino_of(v), &a,
 			    EXT2_ATTR_MTIME | EXT2_ATTR_CTIME);

@@ -297,7 +297,8 @@ ramfs_fill(void *owner, uint64_t index, void *page)
 	uint64_t off = index * PAGE_SIZE;
 
 	if (v->data && off < v->size)
-		memcpy(page, v->data + off, MIN((uint64_t)PAGE_SIZE, v->size - off));
+		memcpy(page, v->data + off,
+		       MIN((uint64_t)PAGE_SIZE, v->size - off));
 	return 0;
 }
 
@@ -316,8 +317,9 @@ ramfs_cache(struct vnode *v, bool write, int *err)
 		return NULL;
 	}
 	if (write && v->data) {
-		*err = pcache_populate(v->pcache, 0, ALIGN_UP(v->size, PAGE_SIZE) /
-				       PAGE_SIZE, v->size);
+		*err = pcache_populate(v->pcache, 0,
+				       ALIGN_UP(v->size, PAGE_SIZE) / PAGE_SIZE,
+				       v->size);
 		if (*err)
 			return NULL;
 		v->data = NULL;

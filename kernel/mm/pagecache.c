@@ -16,9 +16,9 @@
 
 static struct {
 	struct spinlock lock;		/* every tree, entry, count, the list */
-	struct list_node caches;	/* owned caches, least recently used first */
+	struct list_node caches;	/* owned caches, coldest first */
 	uint64_t pages;
-	uint64_t backed_pages;		/* pages of caches with a backing store */
+	uint64_t backed_pages;		/* of caches with a backing store */
 	uint64_t dirty;			/* dirty and not mapped writable */
 } pc_state = {
 	.lock = SPINLOCK_INIT_NAMED("pagecache"),
@@ -252,7 +252,8 @@ pcache_read(struct pcache *pc, void *buf, size_t len, uint64_t off,
 	while (done < len) {
 		uint64_t pos = off + done, pa = page_get(pc, pos / PAGE_SIZE,
 							 true, &err);
-		size_t in = pos % PAGE_SIZE, n = MIN(len - done, PAGE_SIZE - in);
+		size_t in = pos % PAGE_SIZE;
+		size_t n = MIN(len - done, PAGE_SIZE - in);
 
 		if (!pa)
 			break;
@@ -300,14 +301,16 @@ pcache_write(struct pcache *pc, const void *buf, size_t len, uint64_t off,
 	touch(pc);
 	while (done < len) {
 		uint64_t pos = off + done, index = pos / PAGE_SIZE;
-		size_t in = pos % PAGE_SIZE, n = MIN(len - done, PAGE_SIZE - in);
-		/* A page wholly overwritten or past the old end needs no read. */
+		size_t in = pos % PAGE_SIZE;
+		size_t n = MIN(len - done, PAGE_SIZE - in);
+		/* A page wholly overwritten or past the old end: no read. */
 		bool fill = n < PAGE_SIZE && index * PAGE_SIZE < *size;
 		uint64_t pa = page_get(pc, index, fill, &err);
 
 		if (!pa)
 			break;
-		memcpy((char *)phys_to_virt(pa) + in, (const char *)buf + done, n);
+		memcpy((char *)phys_to_virt(pa) + in, (const char *)buf + done,
+		       n);
 		/* The size first: a write-back under pressure stops there. */
 		*size = MAX(*size, pos + n);
 		mark_dirty(pc, index);
@@ -386,7 +389,8 @@ pcache_writeback(struct pcache *pc)
 	if (!backed(pc) || !pc->owner)
 		return 0;
 	while ((pa = next_dirty(pc, index, &index)) != 0) {
-		int err = pc->ops->writeback(pc->owner, index, phys_to_virt(pa));
+		int err = pc->ops->writeback(pc->owner, index,
+					     phys_to_virt(pa));
 
 		if (err && !first)
 			first = err;
@@ -401,7 +405,8 @@ int
 pcache_populate(struct pcache *pc, uint64_t first, uint64_t count,
 		uint64_t size)
 {
-	uint64_t end = MIN(first + count, ALIGN_UP(size, PAGE_SIZE) / PAGE_SIZE);
+	uint64_t end = MIN(first + count,
+			   ALIGN_UP(size, PAGE_SIZE) / PAGE_SIZE);
 	int err = 0;
 
 	for (uint64_t i = first; i < end; i++)

@@ -47,8 +47,8 @@ pages_free(const struct vma *v, uint64_t start, uint64_t end)
 	for (uint64_t va = start; va < end; va += PAGE_SIZE) {
 		uint64_t pa, flags;
 
-		if (paging_lookup(va, &pa, &flags) && paging_unmap_page(va) == 0 &&
-		    vma_owns_frame(v, flags))
+		if (paging_lookup(va, &pa, &flags) &&
+		    paging_unmap_page(va) == 0 && vma_owns_frame(v, flags))
 			pmm_free_pages(pa & PAGE_MASK, 0);
 	}
 }
@@ -423,6 +423,7 @@ fault_copy(const struct vma *v, uint64_t page, uint64_t pa)
 static bool
 fault_pager(const struct vma *v, uint64_t page, bool write)
 {
+	unsigned prot;
 	uint64_t pa = v->pager->get_page(v->obj, v->pgoff +
 					 (page - v->start) / PAGE_SIZE,
 					 !v->cow && (v->prot & VM_PROT_WRITE));
@@ -431,8 +432,9 @@ fault_pager(const struct vma *v, uint64_t page, bool write)
 		return false;
 	if (v->cow && write)
 		return fault_copy(v, page, pa);
-	return paging_map_page(page, pa, prot_pte(v->cow ? v->prot &
-						  ~VM_PROT_WRITE : v->prot)) == 0;
+	/* A private mapping's stores must fault: they get the copy. */
+	prot = v->cow ? v->prot & ~(unsigned)VM_PROT_WRITE : v->prot;
+	return paging_map_page(page, pa, prot_pte(prot)) == 0;
 }
 
 /* A store to a private file page still shared with the cache: the copy
@@ -518,7 +520,8 @@ vm_format_maps(char *buf, size_t size)
 			     v->prot & VM_PROT_READ ? 'r' : '-',
 			     v->prot & VM_PROT_WRITE ? 'w' : '-',
 			     v->prot & VM_PROT_EXEC ? 'x' : '-',
-			     v->pager && !v->cow ? 's' : 'p', v->special ? "[vdso]" : "");
+			     v->pager && !v->cow ? 's' : 'p',
+			     v->special ? "[vdso]" : "");
 		len = MIN(len + (size_t)w, size - 1);
 	}
 	spin_unlock_irqrestore(&vm.lock, flags);

@@ -32,7 +32,7 @@ vm_pager_at(uint64_t addr, const struct vm_pager_ops **pager,
 struct sync_item {
 	const struct vm_pager_ops *pager;
 	void *obj;
-	bool stored;		/* written through the mapping since last time */
+	bool stored;		/* stored to through the mapping lately */
 };
 
 /* True if a page of [start, end) was stored to since the last look: the
@@ -67,7 +67,7 @@ sync_collect(uint64_t *start, uint64_t end, struct sync_item *out)
 		struct vma *v = list_entry(n, struct vma, node);
 
 		if (v->end <= *start || v->start >= end || !v->pager || v->cow)
-			continue;	/* private mappings have nothing to sync */
+			continue;	/* private: nothing to sync */
 		if (count == SYNC_BATCH)
 			break;
 		out[count].pager = v->pager;

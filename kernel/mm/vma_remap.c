@@ -76,7 +76,8 @@ vma_move(uint64_t addr, uint64_t old_len, uint64_t new_len, uint64_t to,
 		return -EINVAL;
 	if (!to && !(to = vma_find_gap(new_len)))
 		return -ENOMEM;
-	err = vma_cut(to, to + new_len) ?: vma_insert(to, to + new_len, from.prot);
+	err = vma_cut(to, to + new_len) ?:
+	      vma_insert(to, to + new_len, from.prot);
 	if (!err && from.pager) {
 		vma_set_pager(vma_find(to), from.pager, from.obj, from.pgoff);
 		vma_find(to)->maywrite = from.maywrite;
@@ -131,7 +132,8 @@ vm_remap(uint64_t addr, uint64_t old_len, uint64_t new_len, unsigned how,
 	/* A file mapping grows only by moving: areas grown in place here
 	 * would be anonymous. */
 	if (!paged &&
-	    vm_map_anon(addr + old_len, new_len - old_len, prot, false, true) > 0)
+	    vm_map_anon(addr + old_len, new_len - old_len, prot, false,
+			true) > 0)
 		return (long)addr;		/* grown in place */
 	if (!(how & VM_REMAP_MAYMOVE))
 		return -ENOMEM;

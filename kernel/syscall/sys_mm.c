@@ -75,8 +75,8 @@ mmap_cached(struct file *f, uint64_t addr, uint64_t len, unsigned prot,
 	vfs_tree_unlock();
 	if (!pc)
 		return err;
-	a = err ? err : vm_map_pager(addr, len, prot, how, &pcache_pager_ops, pc,
-				     off / PAGE_SIZE);
+	a = err ? err : vm_map_pager(addr, len, prot, how, &pcache_pager_ops,
+				     pc, off / PAGE_SIZE);
 	pcache_pager_ops.unref(pc);
 	return a;
 }
