@@ -1,12 +1,15 @@
 /* ext2 file data in the VFS: a regular file's contents go through the
  * page cache, filled by ext2_read and written back by ext2_write. The
  * vnode's size runs ahead of the inode's until write-back, which always
- * comes before ext2_fsync/ext2_sync, so data still precedes metadata. */
+ * comes before ext2_fsync/ext2_sync, so data still precedes metadata.
+ * Near a full disk writes go through at once, for an honest -ENOSPC. */
 #include <keel/clock.h>
 #include <keel/errno.h>
 #include <keel/page.h>
 #include <keel/pagecache.h>
 #include "ext2_vfs.h"
+
+#define FULL_SLACK	(1u << 20)	/* room for indirect blocks and such */
 
 /* The page cache's view of an ext2 file: pages read and written back by
  * ext2_read/ext2_write, never past the vnode's size. */
@@ -62,9 +65,47 @@ ext2v_read(struct vnode *v, char *kbuf, size_t len, uint64_t off)
 	return pcache_read(v->pcache, kbuf, len, off, v->size);
 }
 
+/* True when the file system might not take every dirty page plus @len
+ * bytes more (and room for the metadata they need): then writes go
+ * through at once, so a full disk is -ENOSPC from write(), as on Linux's
+ * ext2, not a lost page found at fsync. */
+static bool
+nearly_full(struct vnode *v, size_t len)
+{
+	struct ext2_statfs st;
+	struct pcache_stats pc;
+
+	ext2_statfs(fs_of(v), &st);
+	pcache_get_stats(&pc);
+	return st.blocks_free * st.block_size <
+	       pc.dirty * PAGE_SIZE + len + FULL_SLACK;
+}
+
+/* The write of @n bytes at @off is written back now. Out of space, the
+ * file keeps what reached ext2 (at least its old size) and the write is
+ * short, or -ENOSPC if none of it landed. */
+static long
+write_through(struct vnode *v, uint64_t off, long n, uint64_t old_size)
+{
+	int err = ext2v_writeback(v);
+	struct ext2_attr a;
+	uint64_t keep;
+
+	if (err != -ENOSPC)
+		return n;	/* other errors stay for fsync to report */
+	if (ext2_getattr(fs_of(v), ino_of(v), &a))
+		a.size = old_size;
+	keep = MIN(v->size, MAX(old_size, a.size));
+	pcache_resize(v->pcache, v->size, keep);
+	v->size = keep;
+	return keep > off ? (long)MIN((uint64_t)n, keep - off) : -ENOSPC;
+}
+
 long
 ext2v_write(struct vnode *v, const char *kbuf, size_t len, uint64_t off)
 {
+	uint64_t old_size = v->size;
+	bool through;
 	long n;
 	int err;
 
@@ -72,9 +113,12 @@ ext2v_write(struct vnode *v, const char *kbuf, size_t len, uint64_t off)
 		return -ENXIO;
 	if (!ext2v_cache(v, true, &err))
 		return err;
+	through = nearly_full(v, len);
 	n = pcache_write(v->pcache, kbuf, len, off, &v->size);
 	if (n > 0)
 		v->mtime_ns = v->ctime_ns = clock_realtime_ns();
+	if (n > 0 && through)
+		n = write_through(v, off, n, old_size);
 	return n;
 }
 

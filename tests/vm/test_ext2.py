@@ -463,3 +463,21 @@ def test_file_larger_than_memory_goes_through_the_cache(kernel, programs,
     zeros = hashlib.md5(bytes(BIG_MB << 20)).hexdigest()
     assert f"{zeros}  /data/big" in r.output, explain(r)
     assert_clean(disk)
+
+
+def test_full_disk_is_enospc_from_write(kernel, programs, tmp_path):
+    """Writes are cached, yet filling a small ext2 disk makes write()
+    itself fail with ENOSPC (near full, writes go through at once); the
+    file keeps what dd was told was written, and e2fsck -fn is clean."""
+    (tmp_path / "empty").mkdir()
+    disk = whole_disk(tmp_path / "small.img", tmp_path / "empty", mb=4)
+    cpio = _data_initrd(tmp_path, programs, {})
+    r = boot(kernel, "--mount=vda:/data /bin/busybox dd if=/dev/zero "
+             "of=/data/fill bs=4096 count=4096 iflag=fullblock", [disk],
+             initrd_path=cpio)
+    assert "No space left on device" in r.output, explain(r)
+    assert r.exit.kind == qemu.STATUS and r.status != 0, explain(r)
+    written = int(r.output.split("+0 records out")[0].split()[-1])
+    assert 0 < written < 1024, explain(r)
+    assert len(debugfs_cat(disk, "/fill")) == written * 4096
+    assert_clean(disk)
