@@ -454,6 +454,18 @@ fault_cow(const struct vma *v, uint64_t page)
 	return false;
 }
 
+/* Another CPU mapped the page (or made it writable) between the fault
+ * and here: the access may simply be retried (the fault dropped the stale
+ * TLB entry). */
+static bool
+fault_already_served(uint64_t page, bool write, bool exec)
+{
+	uint64_t pa, flags;
+
+	return paging_lookup(page, &pa, &flags) &&
+	       (!write || (flags & PTE_W)) && (!exec || !(flags & PTE_NX));
+}
+
 bool
 vm_handle_fault(uint64_t addr, bool write, bool exec, bool present)
 {
@@ -466,7 +478,9 @@ vm_handle_fault(uint64_t addr, bool write, bool exec, bool present)
 		return false;
 	flags = spin_lock_irqsave(&vm.lock);
 	v = vma_find(addr);
-	if (v && present)
+	if (v && fault_already_served(page, write, exec))
+		served = true;
+	else if (v && present)
 		served = write && fault_cow(v, page);
 	else if (v && !paging_lookup(page, &pa, &f) &&
 		 (v->prot & VM_PROT_READ) &&
