@@ -2,8 +2,11 @@
 partition of a disk (virtio-mmio on microvm, virtio-pci on pc and q35),
 data disks mounted with --mount, Debian's busybox tar and gzip and
 sqlite3 working on them, and a power cut in the middle of fsync'd appends
-that e2fsck -fy repairs without losing an acknowledged record. After every
-boot that shut down normally, e2fsck -fn on the host finds the image clean.
+that e2fsck -fy repairs without losing an acknowledged record; file data
+through the page cache: MAP_SHARED writes reaching the disk by msync (even
+across a power cut), a file larger than memory, and ENOSPC from write().
+After every boot that shut down normally, e2fsck -fn on the host finds the
+image clean.
 Images are made by mke2fs -d (no root, no mounts, no loop devices)."""
 
 import hashlib
