@@ -10,7 +10,7 @@
 #include <keel/pmm.h>
 #include <keel/spinlock.h>
 #include <keel/string.h>
-#include "pagecache_tree.h"
+#include "pagecache_internal.h"
 
 #define DIRTY_LIMIT_MAX	4096	/* pages: 16 MiB of unwritten data at most */
 

@@ -1,8 +1,8 @@
-/* The page cache's radix tree (see pagecache_tree.h): 64 slots a node,
+/* The page cache's radix tree (see pagecache_internal.h): 64 slots a node,
  * six index bits a level, so a one-page file costs one 512-byte node and
  * the largest file (2^52 pages) nine levels. */
 #include <keel/heap.h>
-#include "pagecache_tree.h"
+#include "pagecache_internal.h"
 
 #define PCT_BITS	6
 #define PCT_SLOTS	(1U << PCT_BITS)

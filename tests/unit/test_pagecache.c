@@ -10,7 +10,7 @@
 #include <keel/page.h>
 #include <keel/pagecache.h>
 #include <keel/pmm.h>
-#include "../../kernel/mm/pagecache_tree.h"
+#include "../../kernel/mm/pagecache_internal.h"
 
 #undef snprintf
 int snprintf(char *restrict buf, size_t size, const char *restrict fmt, ...)

@@ -1,9 +1,10 @@
-/* The page cache's index (pagecache_tree.c): a radix tree of 64-way nodes
- * from page index to a 64-bit entry -- a frame's physical address with
- * state bits below it -- that grows in height as indices grow. Callers
- * hold the page cache lock; nodes come from the heap (any context). */
-#ifndef KEEL_PAGECACHE_TREE_H
-#define KEEL_PAGECACHE_TREE_H
+/* Private to the page cache: one file's cache (pagecache.c) and its index
+ * (pagecache_tree.c), a radix tree of 64-way nodes from page index to a
+ * 64-bit entry -- a frame's physical address with state bits below it --
+ * that grows in height as indices grow. Callers hold the page cache lock;
+ * nodes come from the heap (any context). */
+#ifndef KEEL_PAGECACHE_INTERNAL_H
+#define KEEL_PAGECACHE_INTERNAL_H
 
 #include <keel/compiler.h>
 #include <keel/list.h>
