@@ -3,18 +3,22 @@
  * life of the mount (lookups hand out vnodes without references, so none
  * is evicted); an unlinked inode goes with its last open file. Attributes
  * are copied into the vnode after every change so stat needs no I/O.
+ * File data goes through the page cache: a regular file's size in the
+ * vnode runs ahead of its inode's until its dirty pages are written back
+ * (always before ext2_fsync/ext2_sync, so data still precedes metadata).
  * Runs under the tree lock, which serializes every call into ext2. */
 #include <keel/blkdev.h>
 #include <keel/errno.h>
 #include <keel/ext2.h>
 #include <keel/heap.h>
+#include <keel/pagecache.h>
 #include <keel/printk.h>
 #include <keel/string.h>
 #include <keel/vfs.h>
+#include "ext2_vfs.h"
 #include "fs_internal.h"
 
 #define EXT2_MAGIC		0xEF53	/* statfs f_type, as Linux reports it */
-#define INODE_HASH_BUCKETS	256
 
 /* d_type values as ext2_readdir reports them. */
 #define DT_FIFO		1
@@ -25,31 +29,7 @@
 #define DT_LNK		10
 #define DT_SOCK		12
 
-struct ext2_vnode {
-	struct vnode vnode;
-	struct ext2_vnode *hash_next;
-	uint64_t named_gen;	/* last given a name during this sync generation */
-};
-
-/* ext2_fsync() writes a file's data and inode but not the directory entry
- * naming it; an application that creates a file, writes it and fsyncs it
- * expects to find it after a crash (ext4 and most others give that). So a
- * file named since the last whole sync is fsynced by a whole ordered sync:
- * sync_gen counts those. */
-struct ext2_mount {
-	struct mount mount;
-	struct ext2_fs *fs;
-	struct ext2_vnode *hash[INODE_HASH_BUCKETS];
-	uint64_t sync_gen;
-};
-
 static const struct vnode_ops ext2_vnode_ops;
-
-static struct ext2_mount *
-mount_of(const struct vnode *v)
-{
-	return container_of(v->mnt, struct ext2_mount, mount);
-}
 
 /* @v got a (new) name: its next fsync must make the name durable too. */
 static void
@@ -71,18 +51,6 @@ sync_whole(struct ext2_mount *m)
 	return err;
 }
 
-static struct ext2_fs *
-fs_of(const struct vnode *v)
-{
-	return mount_of(v)->fs;
-}
-
-static uint32_t
-ino_of(const struct vnode *v)
-{
-	return (uint32_t)v->ino;
-}
-
 static void
 attr_to_vnode(struct vnode *v, const struct ext2_attr *a)
 {
@@ -97,15 +65,19 @@ attr_to_vnode(struct vnode *v, const struct ext2_attr *a)
 	v->ctime_ns = a->ctime_ns;
 }
 
-/* Copies @v's inode attributes from ext2 after a change. */
-static int
-refresh(struct vnode *v)
+/* Copies @v's inode attributes from ext2 after a change; a cached file
+ * keeps its own size (the inode's lags until write-back). */
+int
+ext2v_refresh(struct vnode *v)
 {
+	uint64_t size = v->size;
 	struct ext2_attr a;
 	int err = ext2_getattr(fs_of(v), ino_of(v), &a);
 
 	if (!err)
 		attr_to_vnode(v, &a);
+	if (!err && v->pcache)
+		v->size = size;
 	return err;
 }
 
@@ -173,6 +145,8 @@ ext2v_release(struct vnode *v)
 	if (err)
 		printk("keel: ext2: freeing inode %u: error %d\n", ino_of(v), err);
 	uncache(mount_of(v), v);
+	if (v->pcache)
+		pcache_free(v->pcache);	/* a deleted file's pages: dropped */
 	kfree(container_of(v, struct ext2_vnode, vnode));
 }
 
@@ -225,7 +199,7 @@ ext2v_create(struct vnode *dir, const char *name, uint32_t mode, int *err)
 				   &ino);
 	if (*err)
 		return NULL;
-	refresh(dir);
+	ext2v_refresh(dir);
 	v = iget(mount_of(dir), ino, err);
 	if (v) {
 		v->parent = dir;
@@ -243,7 +217,7 @@ ext2v_symlink(struct vnode *dir, const char *name, const char *target,
 			       len, 0, 0, &ino);
 
 	if (!err)
-		refresh(dir);
+		ext2v_refresh(dir);
 	return err;
 }
 
@@ -253,8 +227,8 @@ ext2v_link(struct vnode *dir, const char *name, struct vnode *v)
 	int err = ext2_link(fs_of(dir), ino_of(dir), name, strlen(name), ino_of(v));
 
 	if (!err) {
-		refresh(v);
-		refresh(dir);
+		ext2v_refresh(v);
+		ext2v_refresh(dir);
 		v->parent = dir;
 		named(v);
 	}
@@ -278,10 +252,10 @@ ext2v_unlink(struct vnode *dir, const char *name, bool rmdir)
 		err = ext2_unlink(fs, ino_of(dir), name, strlen(name), &orphan);
 	if (err)
 		return err;
-	refresh(dir);
+	ext2v_refresh(dir);
 	v = cached(mount_of(dir), ino);
 	if (v && ino != orphan)
-		refresh(v);		/* still linked elsewhere */
+		ext2v_refresh(v);		/* still linked elsewhere */
 	orphaned(mount_of(dir), orphan);
 	return 0;
 }
@@ -299,12 +273,12 @@ ext2v_rename(struct vnode *odir, const char *oname, struct vnode *ndir,
 				  ino_of(ndir), nname, strlen(nname), &orphan);
 	if (err)
 		return err;
-	refresh(odir);
+	ext2v_refresh(odir);
 	if (ndir != odir)
-		refresh(ndir);
+		ext2v_refresh(ndir);
 	v = cached(mount_of(odir), ino);
 	if (v) {
-		refresh(v);
+		ext2v_refresh(v);
 		v->parent = ndir;
 		named(v);
 	}
@@ -365,37 +339,6 @@ ext2v_readdir(struct vnode *dir, uint64_t *pos, struct vfs_dirent_info *out)
 }
 
 static long
-ext2v_read(struct vnode *v, char *kbuf, size_t len, uint64_t off)
-{
-	if (!S_ISREG(v->mode))
-		return -ENXIO;		/* device nodes on disk have no driver */
-	return ext2_read(fs_of(v), ino_of(v), kbuf, len, off);
-}
-
-static long
-ext2v_write(struct vnode *v, const char *kbuf, size_t len, uint64_t off)
-{
-	long n;
-
-	if (!S_ISREG(v->mode))
-		return -ENXIO;
-	n = ext2_write(fs_of(v), ino_of(v), kbuf, len, off);
-	if (n > 0)
-		refresh(v);
-	return n;
-}
-
-static int
-ext2v_truncate(struct vnode *v, uint64_t size)
-{
-	int err = ext2_truncate(fs_of(v), ino_of(v), size);
-
-	if (!err)
-		refresh(v);
-	return err;
-}
-
-static long
 ext2v_readlink(struct vnode *v, char *buf, size_t len)
 {
 	return ext2_readlink(fs_of(v), ino_of(v), buf, len);
@@ -419,7 +362,10 @@ static int
 ext2v_fsync(struct vnode *v)
 {
 	struct ext2_mount *m = mount_of(v);
+	int err = ext2v_writeback(v);
 
+	if (err)
+		return err;
 	if (container_of(v, struct ext2_vnode, vnode)->named_gen > m->sync_gen ||
 	    S_ISDIR(v->mode))
 		return sync_whole(m);
@@ -432,6 +378,7 @@ static const struct vnode_ops ext2_vnode_ops = {
 	.readdir = ext2v_readdir, .read = ext2v_read, .write = ext2v_write,
 	.truncate = ext2v_truncate, .readlink = ext2v_readlink,
 	.setattr = ext2v_setattr, .fsync = ext2v_fsync, .release = ext2v_release,
+	.cache = ext2v_cache,
 };
 
 static int
@@ -450,10 +397,14 @@ ext2m_statfs(struct mount *mnt, struct vfs_statfs *out)
 	return 0;
 }
 
+/* File data first, then the ordered sync of everything else. */
 static int
 ext2m_sync(struct mount *mnt)
 {
-	return sync_whole(container_of(mnt, struct ext2_mount, mount));
+	struct ext2_mount *m = container_of(mnt, struct ext2_mount, mount);
+	int err = ext2v_writeback_all(m);
+
+	return sync_whole(m) ?: err;
 }
 
 /* Open-but-unlinked inodes are freed first, so the unmount leaves no
@@ -462,7 +413,10 @@ static int
 ext2m_unmount(struct mount *mnt)
 {
 	struct ext2_mount *m = container_of(mnt, struct ext2_mount, mount);
+	int err = ext2v_writeback_all(m);
 
+	if (err)
+		printk("keel: ext2: writing cached pages back: error %d\n", err);
 	for (unsigned i = 0; i < INODE_HASH_BUCKETS; i++) {
 		while (m->hash[i]) {
 			struct ext2_vnode *e = m->hash[i];

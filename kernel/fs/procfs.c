@@ -5,6 +5,7 @@
 #include <keel/clock.h>
 #include <keel/errno.h>
 #include <keel/heap.h>
+#include <keel/pagecache.h>
 #include <keel/pmm.h>
 #include <keel/printk.h>
 #include <keel/string.h>
@@ -23,11 +24,15 @@ gen_meminfo(char *buf, size_t size)
 {
 	uint64_t total = pmm_total_page_count() * KIB_PER_PAGE;
 	uint64_t free = pmm_free_page_count() * KIB_PER_PAGE;
+	struct pcache_stats pc;
 
+	pcache_get_stats(&pc);
 	return snprintf(buf, size, "MemTotal:       %8lu kB\nMemFree:        %8lu kB\n"
 			"MemAvailable:   %8lu kB\nBuffers:               0 kB\n"
-			"Cached:                0 kB\nSwapTotal:             0 kB\n"
-			"SwapFree:              0 kB\n", total, free, free);
+			"Cached:         %8lu kB\nSwapTotal:             0 kB\n"
+			"SwapFree:              0 kB\nDirty:          %8lu kB\n",
+			total, free, free, pc.pages * KIB_PER_PAGE,
+			pc.dirty * KIB_PER_PAGE);
 }
 
 static int

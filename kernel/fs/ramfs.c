@@ -1,11 +1,14 @@
 /* The in-memory file system (ramfs, and the tmpfs, devfs and proc trees
- * built from it): directories are lists of named entries, files and link
- * targets are byte buffers that grow by doubling. Files unpacked from the
- * initrd borrow the archive's bytes and are copied only when first
- * written. Its room is physical memory, which is what statfs reports. */
+ * built from it): directories are lists of named entries, link targets
+ * byte buffers, and files live in the page cache with no backing store,
+ * so shared mappings see the very pages read() and write() use. Files
+ * unpacked from the initrd show the archive's bytes in place until first
+ * changed. Its room is physical memory, which is what statfs reports. */
 #include <keel/clock.h>
 #include <keel/errno.h>
 #include <keel/heap.h>
+#include <keel/page.h>
+#include <keel/pagecache.h>
 #include <keel/pmm.h>
 #include <keel/string.h>
 #include <keel/vfs.h>
@@ -119,6 +122,8 @@ vnode_put_data(struct vnode *v)
 static void
 ramfs_release(struct vnode *v)
 {
+	if (v->pcache)
+		pcache_free(v->pcache);
 	vnode_put_data(v);
 	kfree(v);
 }
@@ -283,29 +288,74 @@ ramfs_readdir(struct vnode *dir, uint64_t *pos, struct vfs_dirent_info *out)
 	return 0;
 }
 
+/* A page of a file: the initrd's bytes while it shows them, else zeros
+ * (a page never written). */
+static int
+ramfs_fill(void *owner, uint64_t index, void *page)
+{
+	struct vnode *v = owner;
+	uint64_t off = index * PAGE_SIZE;
+
+	if (v->data && off < v->size)
+		memcpy(page, v->data + off,
+		       MIN((uint64_t)PAGE_SIZE, v->size - off));
+	return 0;
+}
+
+static const struct pcache_ops ramfs_pcache_ops = { .fill = ramfs_fill };
+
+/* The file's cache; before a change (@write) it takes in whatever initrd
+ * bytes it shows, which stop being shown. */
+static struct pcache *
+ramfs_cache(struct vnode *v, bool write, int *err)
+{
+	*err = 0;
+	if (!v->pcache)
+		v->pcache = pcache_new(&ramfs_pcache_ops, v);
+	if (!v->pcache) {
+		*err = -ENOMEM;
+		return NULL;
+	}
+	if (write && v->data) {
+		*err = pcache_populate(v->pcache, 0,
+				       ALIGN_UP(v->size, PAGE_SIZE) / PAGE_SIZE,
+				       v->size);
+		if (*err)
+			return NULL;
+		v->data = NULL;
+	}
+	return v->pcache;
+}
+
 static long
 ramfs_read(struct vnode *v, char *kbuf, size_t len, uint64_t off)
 {
-	if (off >= v->size)
-		return 0;
-	len = MIN(len, v->size - off);
-	memcpy(kbuf, v->data + off, len);
-	return (long)len;
+	int err;
+
+	if (v->data) {		/* unchanged initrd bytes */
+		if (off >= v->size)
+			return 0;
+		len = MIN(len, v->size - off);
+		memcpy(kbuf, v->data + off, len);
+		return (long)len;
+	}
+	if (!ramfs_cache(v, false, &err))
+		return err;
+	return pcache_read(v->pcache, kbuf, len, off, v->size);
 }
 
 static long
 ramfs_write(struct vnode *v, const char *kbuf, size_t len, uint64_t off)
 {
-	int err = vnode_reserve(v, MAX(off + len, v->size));
+	long n;
+	int err;
 
-	if (err)
+	if (!ramfs_cache(v, true, &err))
 		return err;
-	if (off > v->size)
-		memset(v->data + v->size, 0, off - v->size);	/* a hole */
-	memcpy(v->data + off, kbuf, len);
-	v->size = MAX(v->size, off + len);
-	v->mtime_ns = v->ctime_ns = clock_realtime_ns();
-	return (long)len;
+	n = pcache_write(v->pcache, kbuf, len, off, &v->size);
+	if (n > 0)
+		v->mtime_ns = v->ctime_ns = clock_realtime_ns();
+	return n;
 }
 
 static int
@@ -313,16 +363,9 @@ ramfs_truncate(struct vnode *v, uint64_t size)
 {
 	int err;
 
-	if (size > v->size) {
-		err = vnode_reserve(v, size);
-		if (err)
-			return err;
-		memset(v->data + v->size, 0, size - v->size);
-	} else if (size < v->size && !v->capacity) {
-		err = vnode_reserve(v, v->size);	/* stop borrowing */
-		if (err)
-			return err;
-	}
+	if (!ramfs_cache(v, true, &err))
+		return err;
+	pcache_resize(v->pcache, v->size, size);
 	v->size = size;
 	v->mtime_ns = v->ctime_ns = clock_realtime_ns();
 	return 0;
@@ -348,6 +391,7 @@ static const struct vnode_ops ramfs_vnode_ops = {
 	.readdir = ramfs_readdir, .read = ramfs_read, .write = ramfs_write,
 	.truncate = ramfs_truncate, .readlink = ramfs_readlink,
 	.release = ramfs_release, .contents = ramfs_contents,
+	.cache = ramfs_cache,
 };
 
 int

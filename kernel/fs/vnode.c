@@ -249,6 +249,14 @@ vfs_fsync(struct vnode *v)
 	return v->ops && v->ops->fsync ? v->ops->fsync(v) : 0;
 }
 
+struct pcache *
+vfs_map_cache(struct vnode *v, bool write, int *err)
+{
+	*err = !S_ISREG(v->mode) || !v->ops || !v->ops->cache ? -ENODEV :
+	       write && read_only(v) ? -EACCES : 0;
+	return *err ? NULL : v->ops->cache(v, write, err);
+}
+
 int
 vfs_read_whole(struct vnode *v, const void **data, size_t *size, bool *owned)
 {

@@ -15,31 +15,16 @@
 #include <keel/string.h>
 #include <keel/uaccess.h>
 #include <keel/vm.h>
+#include "vma_internal.h"
 
 #define MMAP_BASE_TOP	0x00007f0000000000ULL
 #define MMAP_SPREAD	(1ULL << 36)	/* 64 GiB of placement */
 #define MMAP_LOWEST	0x0000000010000000ULL
 
-struct vma {
-	struct list_node node;
-	uint64_t start, end;
-	unsigned prot;
-	bool special;	/* kernel pages shared in (vDSO): never freed */
-};
-
-static struct {
-	struct spinlock lock;
-	struct list_node areas;
-	uint64_t mmap_base;
-	uint64_t brk_start;	/* first byte of the heap */
-	uint64_t brk_end;	/* end of its mapped pages */
-	uint64_t brk;		/* the break as the program set it */
-} vm = {
+struct vm_space vm = {
 	.lock = SPINLOCK_INIT_NAMED("vm"),
 	.areas = LIST_INIT(vm.areas),
 };
-
-static struct vma *vma_find(uint64_t addr);
 
 static struct vma *
 vma_of(struct list_node *n)
@@ -47,21 +32,23 @@ vma_of(struct list_node *n)
 	return list_entry(n, struct vma, node);
 }
 
-static uint64_t
+uint64_t
 prot_pte(unsigned prot)
 {
 	return (prot & VM_PROT_WRITE ? PTE_W : 0) |
 	       (prot & VM_PROT_EXEC ? 0 : PTE_NX);
 }
 
-/* Unmaps the present pages of [start, end) and frees their frames. */
+/* Unmaps the present pages of [start, end) of @v and frees their frames,
+ * unless they are the pager's (those stay in the page cache). */
 static void
-pages_free(uint64_t start, uint64_t end)
+pages_free(const struct vma *v, uint64_t start, uint64_t end)
 {
 	for (uint64_t va = start; va < end; va += PAGE_SIZE) {
 		uint64_t pa, flags;
 
-		if (paging_lookup(va, &pa, &flags) && paging_unmap_page(va) == 0)
+		if (paging_lookup(va, &pa, &flags) &&
+		    paging_unmap_page(va) == 0 && vma_owns_frame(v, flags))
 			pmm_free_pages(pa & PAGE_MASK, 0);
 	}
 }
@@ -83,6 +70,10 @@ vma_split_at(uint64_t addr)
 		*tail = *v;
 		tail->start = addr;
 		v->end = addr;
+		if (tail->pager) {	/* two areas now map the object */
+			tail->pgoff += (addr - v->start) / PAGE_SIZE;
+			tail->pager->ref(tail->obj);
+		}
 		list_insert_between(&tail->node, &v->node, v->node.next);
 		return 0;
 	}
@@ -91,7 +82,7 @@ vma_split_at(uint64_t addr)
 
 /* Removes [start, end) from the list (after splitting at both ends),
  * freeing the pages of ordinary areas and only unmapping special ones. */
-static int
+int
 vma_cut(uint64_t start, uint64_t end)
 {
 	struct list_node *n, *next;
@@ -111,8 +102,10 @@ vma_cut(uint64_t start, uint64_t end)
 			for (uint64_t va = v->start; va < v->end; va += PAGE_SIZE)
 				paging_unmap_page(va);
 		} else {
-			pages_free(v->start, v->end);
+			pages_free(v, v->start, v->end);
 		}
+		if (v->pager)
+			v->pager->unref(v->obj);
 		list_remove(n);
 		kfree(v);
 	}
@@ -131,7 +124,7 @@ range_overlaps(uint64_t start, uint64_t end)
 }
 
 /* Inserts a new area at its sorted place. Caller checked for overlap. */
-static int
+int
 vma_insert(uint64_t start, uint64_t end, unsigned prot)
 {
 	struct vma *v = kmalloc(sizeof(*v));
@@ -143,6 +136,9 @@ vma_insert(uint64_t start, uint64_t end, unsigned prot)
 	v->end = end;
 	v->prot = prot;
 	v->special = false;
+	v->pager = NULL;
+	v->maywrite = true;
+	v->cow = false;
 	list_for_each(n, &vm.areas)
 		if (vma_of(n)->start > start)
 			break;
@@ -150,8 +146,19 @@ vma_insert(uint64_t start, uint64_t end, unsigned prot)
 	return 0;
 }
 
+/* Makes the new area @v map @obj from page @pgoff on. */
+void
+vma_set_pager(struct vma *v, const struct vm_pager_ops *pager, void *obj,
+	      uint64_t pgoff)
+{
+	v->pager = pager;
+	v->obj = obj;
+	v->pgoff = pgoff;
+	pager->ref(obj);
+}
+
 /* Highest free gap of @len below the mmap base, or 0. */
-static uint64_t
+uint64_t
 vma_find_gap(uint64_t len)
 {
 	uint64_t top = vm.mmap_base;
@@ -169,7 +176,7 @@ vma_find_gap(uint64_t len)
 	return top >= MMAP_LOWEST + len ? top - len : 0;
 }
 
-static void
+void
 vm_pick_mmap_base(void)
 {
 	if (!vm.mmap_base)
@@ -177,19 +184,22 @@ vm_pick_mmap_base(void)
 			random_early_u64() % MMAP_SPREAD, PAGE_SIZE);
 }
 
-static bool
+bool
 range_valid(uint64_t addr, uint64_t len)
 {
 	return IS_ALIGNED(addr, PAGE_SIZE) && len > 0 &&
 	       user_range_ok(addr, len) && addr >= PAGE_SIZE;
 }
 
-long
-vm_map_anon(uint64_t addr, uint64_t len, unsigned prot, bool fixed,
-	    bool noreplace)
+/* Maps a new area, anonymous or (@pager) of a pager's object. */
+static long
+vm_map(uint64_t addr, uint64_t len, unsigned prot, unsigned how,
+       const struct vm_pager_ops *pager, void *obj, uint64_t pgoff)
 {
 	unsigned long flags;
 	long ret;
+
+	bool fixed = how & VM_MAP_FIXED, noreplace = how & VM_MAP_NOREPLACE;
 
 	len = ALIGN_UP(len, PAGE_SIZE);
 	if (!len || (prot & ~VM_PROT_MASK))
@@ -206,8 +216,28 @@ vm_map_anon(uint64_t addr, uint64_t len, unsigned prot, bool fixed,
 		ret = -ENOMEM;
 	else
 		ret = vma_insert(addr, addr + len, prot) ?: (long)addr;
+	if (ret > 0 && pager) {
+		vma_set_pager(vma_find(addr), pager, obj, pgoff);
+		vma_find(addr)->maywrite = how & VM_MAP_MAYWRITE;
+		vma_find(addr)->cow = how & VM_MAP_PRIVATE;
+	}
 	spin_unlock_irqrestore(&vm.lock, flags);
 	return ret;
+}
+
+long
+vm_map_anon(uint64_t addr, uint64_t len, unsigned prot, bool fixed,
+	    bool noreplace)
+{
+	return vm_map(addr, len, prot, (fixed ? VM_MAP_FIXED : 0) |
+		      (noreplace ? VM_MAP_NOREPLACE : 0), NULL, NULL, 0);
+}
+
+long
+vm_map_pager(uint64_t addr, uint64_t len, unsigned prot, unsigned how,
+	     const struct vm_pager_ops *pager, void *obj, uint64_t pgoff)
+{
+	return vm_map(addr, len, prot, how, pager, obj, pgoff);
 }
 
 long
@@ -256,7 +286,7 @@ vm_unmap(uint64_t addr, uint64_t len)
 }
 
 /* True if every byte of [start, end) lies in some area. */
-static bool
+bool
 range_fully_mapped(uint64_t start, uint64_t end)
 {
 	struct list_node *n;
@@ -284,8 +314,26 @@ vma_set_prot(uint64_t start, uint64_t end, unsigned prot)
 		if (!paging_lookup(va, &pa, &flags))
 			continue;
 		paging_unmap_page(va);
-		paging_map_page(va, pa & PAGE_MASK, prot_pte(prot));
+		/* A pager page is faulted in again, so the pager learns
+		 * whether it may now be stored to (or a copy is made). */
+		if (vma_owns_frame(vma_find(va), flags))
+			paging_map_page(va, pa & PAGE_MASK, prot_pte(prot) |
+					(flags & PTE_VM_COPY));
 	}
+}
+
+/* False if part of [start, end) is a file mapping that may not become
+ * writable. */
+static bool
+range_may_write(uint64_t start, uint64_t end)
+{
+	struct list_node *n;
+
+	list_for_each(n, &vm.areas)
+		if (vma_of(n)->start < end && start < vma_of(n)->end &&
+		    !vma_of(n)->maywrite)
+			return false;
+	return true;
 }
 
 int
@@ -300,6 +348,8 @@ vm_protect(uint64_t addr, uint64_t len, unsigned prot)
 	flags = spin_lock_irqsave(&vm.lock);
 	if (!range_fully_mapped(addr, addr + len))
 		err = -ENOMEM;
+	else if ((prot & VM_PROT_WRITE) && !range_may_write(addr, addr + len))
+		err = -EACCES;
 	if (!err)
 		err = vma_split_at(addr) ?: vma_split_at(addr + len);
 	if (!err)
@@ -321,13 +371,13 @@ vm_discard(uint64_t addr, uint64_t len)
 		struct vma *v = vma_find(va);
 
 		if (v && !v->special)
-			pages_free(va, va + PAGE_SIZE);
+			pages_free(v, va, va + PAGE_SIZE);
 	}
 	spin_unlock_irqrestore(&vm.lock, flags);
 	return 0;
 }
 
-static struct vma *
+struct vma *
 vma_find(uint64_t addr)
 {
 	struct list_node *n;
@@ -338,8 +388,86 @@ vma_find(uint64_t addr)
 	return NULL;
 }
 
+/* First touch of an anonymous page: a zeroed frame. */
+static bool
+fault_anon(const struct vma *v, uint64_t page)
+{
+	uint64_t pa = pmm_alloc_pages(0);
+
+	if (!pa)
+		return false;
+	memset(phys_to_virt(pa), 0, PAGE_SIZE);
+	if (paging_map_page(page, pa, prot_pte(v->prot)) == 0)
+		return true;
+	pmm_free_pages(pa, 0);
+	return false;
+}
+
+/* A private copy of file page @pa, mapped at @page writable. */
+static bool
+fault_copy(const struct vma *v, uint64_t page, uint64_t pa)
+{
+	uint64_t copy = pmm_alloc_pages(0);
+
+	if (!copy)
+		return false;
+	memcpy(phys_to_virt(copy), phys_to_virt(pa), PAGE_SIZE);
+	if (paging_map_page(page, copy, prot_pte(v->prot) | PTE_VM_COPY) == 0)
+		return true;
+	pmm_free_pages(copy, 0);
+	return false;
+}
+
+/* First touch of a file page: the page cache's frame itself -- read-only
+ * in a private mapping, whose first store gets a copy instead. */
+static bool
+fault_pager(const struct vma *v, uint64_t page, bool write)
+{
+	unsigned prot;
+	uint64_t pa = v->pager->get_page(v->obj, v->pgoff +
+					 (page - v->start) / PAGE_SIZE,
+					 !v->cow && (v->prot & VM_PROT_WRITE));
+
+	if (!pa)
+		return false;
+	if (v->cow && write)
+		return fault_copy(v, page, pa);
+	/* A private mapping's stores must fault: they get the copy. */
+	prot = v->cow ? v->prot & ~(unsigned)VM_PROT_WRITE : v->prot;
+	return paging_map_page(page, pa, prot_pte(prot)) == 0;
+}
+
+/* A store to a private file page still shared with the cache: the copy
+ * replaces it. */
+static bool
+fault_cow(const struct vma *v, uint64_t page)
+{
+	uint64_t pa, flags;
+
+	if (!v->cow || !(v->prot & VM_PROT_WRITE) ||
+	    !paging_lookup(page, &pa, &flags) || (flags & PTE_VM_COPY))
+		return false;
+	paging_unmap_page(page);
+	if (fault_copy(v, page, pa & PAGE_MASK))
+		return true;
+	paging_map_page(page, pa & PAGE_MASK, flags);	/* as it was */
+	return false;
+}
+
+/* Another CPU mapped the page (or made it writable) between the fault
+ * and here: the access may simply be retried (the fault dropped the stale
+ * TLB entry). */
+static bool
+fault_already_served(uint64_t page, bool write, bool exec)
+{
+	uint64_t pa, flags;
+
+	return paging_lookup(page, &pa, &flags) &&
+	       (!write || (flags & PTE_W)) && (!exec || !(flags & PTE_NX));
+}
+
 bool
-vm_handle_fault(uint64_t addr, bool write, bool exec)
+vm_handle_fault(uint64_t addr, bool write, bool exec, bool present)
 {
 	unsigned long flags;
 	struct vma *v;
@@ -350,17 +478,16 @@ vm_handle_fault(uint64_t addr, bool write, bool exec)
 		return false;
 	flags = spin_lock_irqsave(&vm.lock);
 	v = vma_find(addr);
-	if (v && !paging_lookup(page, &pa, &f) && (v->prot & VM_PROT_READ) &&
-	    (!write || (v->prot & VM_PROT_WRITE)) &&
-	    (!exec || (v->prot & VM_PROT_EXEC))) {
-		pa = pmm_alloc_pages(0);
-		if (pa) {
-			memset(phys_to_virt(pa), 0, PAGE_SIZE);
-			served = paging_map_page(page, pa, prot_pte(v->prot)) == 0;
-			if (!served)
-				pmm_free_pages(pa, 0);
-		}
-	}
+	if (v && fault_already_served(page, write, exec))
+		served = true;
+	else if (v && present)
+		served = write && fault_cow(v, page);
+	else if (v && !paging_lookup(page, &pa, &f) &&
+		 (v->prot & VM_PROT_READ) &&
+		 (!write || (v->prot & VM_PROT_WRITE)) &&
+		 (!exec || (v->prot & VM_PROT_EXEC)))
+		served = v->pager ? fault_pager(v, page, write) :
+				    fault_anon(v, page);
 	spin_unlock_irqrestore(&vm.lock, flags);
 	return served;
 }
@@ -402,131 +529,15 @@ vm_format_maps(char *buf, size_t size)
 
 		if (len + 1 >= size)
 			break;
-		w = snprintf(buf + len, size - len, "%012lx-%012lx %c%c%cp 00000000 "
+		w = snprintf(buf + len, size - len, "%012lx-%012lx %c%c%c%c 00000000 "
 			     "00:00 0 %s\n", v->start, v->end,
 			     v->prot & VM_PROT_READ ? 'r' : '-',
 			     v->prot & VM_PROT_WRITE ? 'w' : '-',
 			     v->prot & VM_PROT_EXEC ? 'x' : '-',
+			     v->pager && !v->cow ? 's' : 'p',
 			     v->special ? "[vdso]" : "");
 		len = MIN(len + (size_t)w, size - 1);
 	}
 	spin_unlock_irqrestore(&vm.lock, flags);
 	return len;
-}
-
-/* The protection of the area holding [addr, addr+len), if one area holds
- * all of it (mremap moves single mappings only, as Linux does). */
-static int
-vm_single_area_prot(uint64_t addr, uint64_t len, unsigned *prot)
-{
-	unsigned long flags = spin_lock_irqsave(&vm.lock);
-	struct vma *v = vma_find(addr);
-	int err = v && addr + len <= v->end && !v->special ? 0 : -EFAULT;
-
-	if (!err)
-		*prot = v->prot;
-	spin_unlock_irqrestore(&vm.lock, flags);
-	return err;
-}
-
-/* Moves the present pages of [from, from+len) to [to, to+len) by their
- * page-table entries: no copy, untouched pages stay untouched. Caller
- * holds vm.lock and has made [to, to+len) an area with @prot. */
-static int
-pages_move(uint64_t from, uint64_t to, uint64_t len, unsigned prot)
-{
-	int err = 0;
-
-	for (uint64_t off = 0; off < len; off += PAGE_SIZE) {
-		uint64_t pa, flags;
-
-		if (!paging_lookup(from + off, &pa, &flags))
-			continue;
-		paging_unmap_page(from + off);
-		if (paging_map_page(to + off, pa & PAGE_MASK, prot_pte(prot))) {
-			pmm_free_pages(pa & PAGE_MASK, 0);
-			err = -ENOMEM;	/* no page table: that page is lost */
-		}
-	}
-	return err;
-}
-
-/* True if [a, a+alen) and [b, b+blen) share a byte. */
-static bool
-ranges_overlap(uint64_t a, uint64_t alen, uint64_t b, uint64_t blen)
-{
-	return a < b + blen && b < a + alen;
-}
-
-/* Moves the area part [addr, addr+old_len) to @to (0: a free range of
- * our choosing), @new_len long, replacing what was at @to. Pages past
- * new_len are freed; with @keep_old the old range stays mapped, empty
- * (MREMAP_DONTUNMAP). Caller holds vm.lock. */
-static long
-vma_move(uint64_t addr, uint64_t old_len, uint64_t new_len, uint64_t to,
-	 bool keep_old)
-{
-	struct vma *v = vma_find(addr);
-	unsigned prot;
-	int err;
-
-	if (!v || addr + old_len > v->end || v->special)
-		return -EFAULT;		/* not one ordinary area, as Linux says */
-	prot = v->prot;			/* v may be split by the cut below */
-	if (to && (!range_valid(to, new_len) ||
-		   ranges_overlap(addr, old_len, to, new_len)))
-		return -EINVAL;
-	if (!to && !(to = vma_find_gap(new_len)))
-		return -ENOMEM;
-	err = vma_cut(to, to + new_len) ?: vma_insert(to, to + new_len, prot);
-	if (!err)
-		err = pages_move(addr, to, MIN(old_len, new_len), prot);
-	if (!err && !keep_old)
-		err = vma_cut(addr, addr + old_len);
-	return err ? err : (long)to;
-}
-
-static long
-vm_remap_move(uint64_t addr, uint64_t old_len, uint64_t new_len, uint64_t to,
-	      bool keep_old)
-{
-	unsigned long flags = spin_lock_irqsave(&vm.lock);
-	long ret;
-
-	vm_pick_mmap_base();
-	ret = vma_move(addr, old_len, new_len, to, keep_old);
-	spin_unlock_irqrestore(&vm.lock, flags);
-	return ret;
-}
-
-long
-vm_remap(uint64_t addr, uint64_t old_len, uint64_t new_len, unsigned how,
-	 uint64_t new_addr)
-{
-	unsigned prot;
-	int err;
-
-	old_len = ALIGN_UP(old_len, PAGE_SIZE);
-	new_len = ALIGN_UP(new_len, PAGE_SIZE);
-	/* old_len 0 asks Linux for a second view of shared pages, which
-	 * areas here cannot express. */
-	if (!range_valid(addr, old_len) || !new_len)
-		return -EINVAL;
-	if (how & (VM_REMAP_FIXED | VM_REMAP_DONTUNMAP))
-		return vm_remap_move(addr, old_len, new_len,
-				     how & VM_REMAP_FIXED ? new_addr : 0,
-				     how & VM_REMAP_DONTUNMAP);
-	err = vm_single_area_prot(addr, old_len, &prot);
-	if (err)
-		return err;
-	if (new_len <= old_len) {
-		if (new_len < old_len)
-			vm_unmap(addr + new_len, old_len - new_len);
-		return (long)addr;
-	}
-	if (vm_map_anon(addr + old_len, new_len - old_len, prot, false, true) > 0)
-		return (long)addr;		/* grown in place */
-	if (!(how & VM_REMAP_MAYMOVE))
-		return -ENOMEM;
-	return vm_remap_move(addr, old_len, new_len, 0, false);
 }

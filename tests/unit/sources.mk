@@ -44,3 +44,6 @@ UNIT_TESTS += test_ext2_crash
 UNIT_SRCS_test_ext2_crash := $(EXT2_TEST_SRCS)
 UNIT_TESTS += test_ext2_corrupt
 UNIT_SRCS_test_ext2_corrupt := $(EXT2_TEST_SRCS)
+UNIT_TESTS += test_pagecache
+UNIT_SRCS_test_pagecache := kernel/mm/pagecache.c kernel/mm/pagecache_tree.c \
+	kernel/mm/heap.c kernel/mm/pmm.c

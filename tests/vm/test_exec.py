@@ -32,7 +32,8 @@ BUILDS = {
     "dynamic": ("gcc", ("-O2", "-pthread")),
 }
 # Programs that print KTAP and exit with their number of failed cases.
-KTAP_PROGRAMS = ["events", "files", "futex", "ident_signal", "locks", "mem",
+KTAP_PROGRAMS = ["events", "filemap", "files", "futex", "ident_signal", "locks",
+                 "mem",
                  "mounts", "pipes", "sizes", "syscall_efault", "tgkill",
                  "vdso_time"]
 # Programs checked by a test of their own below.

@@ -2,10 +2,14 @@
 partition of a disk (virtio-mmio on microvm, virtio-pci on pc and q35),
 data disks mounted with --mount, Debian's busybox tar and gzip and
 sqlite3 working on them, and a power cut in the middle of fsync'd appends
-that e2fsck -fy repairs without losing an acknowledged record. After every
-boot that shut down normally, e2fsck -fn on the host finds the image clean.
+that e2fsck -fy repairs without losing an acknowledged record; file data
+through the page cache: MAP_SHARED writes reaching the disk by msync (even
+across a power cut), a file larger than memory, and ENOSPC from write().
+After every boot that shut down normally, e2fsck -fn on the host finds the
+image clean.
 Images are made by mke2fs -d (no root, no mounts, no loop devices)."""
 
+import hashlib
 import os
 import select
 import shutil
@@ -359,4 +363,134 @@ def test_power_cut_keeps_every_fsynced_record(kernel, programs, tmp_path,
     assert "bad " not in r.output, explain(r)
     have = int(r.output.split("records ")[1].split()[0])
     assert have >= acked + 1, explain(r)
+    assert_clean(disk)
+
+
+LEAVE_PAGES = 3                     # apps/tests/filemap.c's --leave file
+
+
+def _leave_contents():
+    """What filemap --leave writes through its mapping."""
+    return b"".join(b"mapped line %06d %-44s\n" % (i, b"")
+                    for i in range(LEAVE_PAGES * 4096 // 64))
+
+
+@pytest.fixture(scope="module")
+def filemap_initrd(tmp_path_factory):
+    """An initrd with apps/tests/filemap.c and an empty /data."""
+    d = tmp_path_factory.mktemp("filemap")
+    prog = initrd.compile_c(os.path.join(initrd.APPS_TESTS, "filemap.c"),
+                            str(d / "filemap"))
+    return _data_initrd(d, {"filemap": prog}, {})
+
+
+def test_shared_mapping_written_back_to_ext2(kernel, filemap_initrd,
+                                             tmp_path):
+    """filemap's cases run on an ext2 data disk (every read and write going
+    through the page cache), then a file is written only through a
+    MAP_SHARED mapping and msynced; after power-off the host reads it with
+    debugfs, finds the mtime a case set after writing, and e2fsck -fn finds
+    the disk clean."""
+    (tmp_path / "empty").mkdir()
+    disk = whole_disk(tmp_path / "data.img", tmp_path / "empty")
+    r = boot(kernel, "--mount=vda:/data /bin/filemap /data --leave "
+             "/data/mapped.txt", [disk], initrd_path=filemap_initrd)
+    assert ok(r), explain(r)
+    assert "not ok" not in r.output, explain(r)
+    assert "ok 16 leave_file_written_through_mapping" in r.output, explain(r)
+    assert debugfs_cat(disk, "/mapped.txt") == _leave_contents()
+    # Written back after futimens, the file keeps the time set.
+    st = subprocess.run(["debugfs", "-R", "stat /filemap.mt", str(disk)],
+                        capture_output=True, text=True, timeout=60,
+                        check=True).stdout
+    assert "mtime: 0x3b9aca00" in st, st
+    assert_clean(disk)
+
+
+def test_msync_is_durable_before_a_power_cut(kernel, filemap_initrd,
+                                             tmp_path):
+    """msync(MS_SYNC) alone makes the mapped writes durable: QEMU is killed
+    (no unmount) once it returned, and the disk, repaired by e2fsck -fy if
+    need be, holds the data."""
+    (tmp_path / "empty").mkdir()
+    disk = whole_disk(tmp_path / "data.img", tmp_path / "empty")
+    extra, device = TRANSPORTS["microvm"]
+    b = qemu.Boot(machine="microvm", kernel=kernel, initrd=filemap_initrd,
+                  append="--mount=vda:/data /bin/filemap /tmp --leave "
+                         "/data/mapped.txt --hold",
+                  memory="256M", accel=ACCEL,
+                  extra=extra + drive_args([disk], device))
+    _, console = _boot_until_line(qemu.command(b), "# 0 failed", CUT_TIMEOUT)
+    assert "# 0 failed" in console, console
+    fix = e2fsck(disk, repair=True)
+    assert fix.returncode in (0, 1), f"{fix.stdout}{fix.stderr}"
+    assert_clean(disk)
+    assert debugfs_cat(disk, "/mapped.txt") == _leave_contents()
+
+
+def _boot_until_line(argv, marker, timeout):
+    """Starts QEMU and kills it (SIGKILL) once the console shows `marker`;
+    returns whether it did and the console."""
+    proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL,
+                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                            start_new_session=True)
+    buf = b""
+    deadline = time.monotonic() + timeout
+    try:
+        while marker.encode() not in buf and time.monotonic() < deadline:
+            ready, _, _ = select.select([proc.stdout], [], [], 1.0)
+            if ready:
+                chunk = os.read(proc.stdout.fileno(), 4096)
+                if not chunk:
+                    break
+                buf += chunk
+            elif proc.poll() is not None:
+                break
+    finally:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=30)
+    return marker.encode() in buf, buf.decode("utf-8", "replace")
+
+
+BIG_MB, BIG_MEMORY = 96, "64M"
+
+
+def test_file_larger_than_memory_goes_through_the_cache(kernel, programs,
+                                                        tmp_path):
+    """busybox dd writes a file half again as large as the VM's memory onto
+    an ext2 disk, and md5sum reads it back: the page cache writes dirty
+    pages back past its limit and gives clean ones up under pressure
+    instead of running out of memory. The host finds the same bytes."""
+    (tmp_path / "empty").mkdir()
+    disk = whole_disk(tmp_path / "data.img", tmp_path / "empty",
+                      mb=BIG_MB + 32)
+    cpio = _data_initrd(tmp_path, programs, {})
+    r = boot(kernel, f"--mount=vda:/data /bin/busybox dd if=/dev/zero "
+             f"of=/data/big bs=65536 count={BIG_MB * 16} iflag=fullblock",
+             [disk],
+             initrd_path=cpio, memory=BIG_MEMORY, timeout=300)
+    assert ok(r), explain(r)
+    r = boot(kernel, "--mount=vda:/data /bin/busybox md5sum /data/big",
+             [disk], initrd_path=cpio, memory=BIG_MEMORY, timeout=300)
+    assert ok(r), explain(r)
+    zeros = hashlib.md5(bytes(BIG_MB << 20)).hexdigest()
+    assert f"{zeros}  /data/big" in r.output, explain(r)
+    assert_clean(disk)
+
+
+def test_full_disk_is_enospc_from_write(kernel, programs, tmp_path):
+    """Writes are cached, yet filling a small ext2 disk makes write()
+    itself fail with ENOSPC (near full, writes go through at once); the
+    file keeps what dd was told was written, and e2fsck -fn is clean."""
+    (tmp_path / "empty").mkdir()
+    disk = whole_disk(tmp_path / "small.img", tmp_path / "empty", mb=4)
+    cpio = _data_initrd(tmp_path, programs, {})
+    r = boot(kernel, "--mount=vda:/data /bin/busybox dd if=/dev/zero "
+             "of=/data/fill bs=4096 count=4096 iflag=fullblock", [disk],
+             initrd_path=cpio)
+    assert "No space left on device" in r.output, explain(r)
+    assert r.exit.kind == qemu.STATUS and r.status != 0, explain(r)
+    written = int(r.output.split("+0 records out")[0].split()[-1])
+    assert 0 < written < 1024, explain(r)
+    assert len(debugfs_cat(disk, "/fill")) == written * 4096
     assert_clean(disk)

@@ -210,8 +210,10 @@ trap_page_fault_served(struct trap_frame *tf)
 {
 	uint64_t e = tf->error_code;
 
-	return tf->vector == VEC_PAGE_FAULT && !(e & PF_PRESENT) &&
-	       vm_handle_fault(read_cr2(), e & PF_WRITE, e & PF_FETCH);
+	return tf->vector == VEC_PAGE_FAULT &&
+	       (!(e & PF_PRESENT) || (e & PF_WRITE)) &&
+	       vm_handle_fault(read_cr2(), e & PF_WRITE, e & PF_FETCH,
+			       e & PF_PRESENT);
 }
 
 void

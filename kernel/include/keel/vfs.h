@@ -30,6 +30,7 @@
 struct vnode;
 struct mount;
 struct pollq;
+struct pcache;
 
 /* What a device node (or pipe) does; files and directories have none.
  * read/write get the file offset in @arg, except for pipes and anonymous
@@ -92,6 +93,10 @@ struct vnode_ops {
 	/* The contents as one buffer that stays valid while @v lives, or NULL
 	 * (then the caller reads them). Lets exec use an initrd file in place. */
 	const void *(*contents)(struct vnode *v);
+	/* Regular files: the page cache holding the contents, made on first
+	 * use, for a shared mapping (@write: a writable one); NULL with *err
+	 * (-ENODEV: the file system cannot map files). */
+	struct pcache *(*cache)(struct vnode *v, bool write, int *err);
 };
 
 struct vnode {
@@ -111,8 +116,11 @@ struct vnode {
 	struct vnode *parent;		/* directories: for ".."; others: where
 					   last linked, for their path */
 	struct list_node children;	/* ramfs directories: struct vfs_dirent */
-	uint8_t *data;			/* ramfs files and links: contents */
+	uint8_t *data;			/* ramfs links: the target; ramfs files:
+					   initrd bytes shown in place until
+					   first changed, else NULL */
 	size_t capacity;		/* bytes allocated at data; 0: borrowed */
+	struct pcache *pcache;		/* regular files: cached pages, or NULL */
 	const struct vnode_dev_ops *dev;	/* devices */
 	uint32_t rdev;			/* devices: major << 8 | minor */
 };
@@ -249,6 +257,10 @@ int
 vfs_setattr(struct vnode *v, const struct vfs_attr *a);
 int
 vfs_fsync(struct vnode *v);
+/* The page cache of regular file @v for a shared mapping (see
+ * vnode_ops.cache); -EACCES for a writable one on a read-only mount. */
+struct pcache *
+vfs_map_cache(struct vnode *v, bool write, int *err);
 /* The whole contents of regular file @v: borrowed where the file system
  * keeps them in memory (*owned false), else read into a new allocation
  * the caller frees (*owned true). */
