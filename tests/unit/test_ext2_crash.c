@@ -1,8 +1,9 @@
 /* Crash safety of ext2's write ordering: a workload runs after an fsync,
  * then the power is cut after each possible number of writes of its sync.
- * For every cut, e2fsck -fy must repair the image (then -fn find it
- * clean), the fsync'd file must be intact, and a name replaced by rename
- * must still exist, old or new. */
+ * The write the cut falls on is torn: half of its blocks land, as a
+ * multi-block request may on real hardware. For every cut, e2fsck -fy
+ * must repair the image (then -fn find it clean), the fsync'd file must
+ * be intact, and a name replaced by rename must still exist, old or new. */
 #include "unit.h"
 #include <stdlib.h>
 #include <keel/compiler.h>
@@ -68,7 +69,7 @@ workload(struct ext2_fs *fs, const uint8_t *junk)
 /* Mounts a fresh copy, runs up to the workload, cuts the power after
  * @cut more writes (UINT64_MAX: never) and returns the writes it made. */
 static uint64_t
-run(const char *src, uint64_t cut, const uint8_t *durable,
+run(const char *src, int bs, uint64_t cut, const uint8_t *durable,
     const uint8_t *junk, const char *out)
 {
 	struct host_disk *d = t_load(src);
@@ -79,6 +80,7 @@ run(const char *src, uint64_t cut, const uint8_t *durable,
 	prepare(fs, durable);
 	start = d->nwrites;
 	d->cut_after = cut == UINT64_MAX ? cut : start + cut;
+	d->tear_align = (uint32_t)bs / 512;
 	workload(fs, junk);
 	if (out)
 		CHECK_EQ(host_disk_save(d, out), 0);
@@ -129,11 +131,12 @@ crash_at_every_write(int bs, const char *extra, const char *tag)
 		durable[i] = fix_pattern(i * 3);
 	memset(junk, 0x5a, sizeof(junk));
 	snprintf(img, sizeof(img), "%s/crash-%s.img", fix_tmpdir(), tag);
-	total = run(src, UINT64_MAX, durable, junk, NULL);
+	total = run(src, bs, UINT64_MAX, durable, junk, NULL);
 	CHECK(total > 10);
+	printf("    # %llu writes, cut at every %llu\n", (unsigned long long)total, (unsigned long long)(total > MAX_CUTS ? total / MAX_CUTS : 1));
 	step = total > MAX_CUTS ? total / MAX_CUTS : 1;
 	for (uint64_t cut = 0; cut <= total; cut += step) {
-		run(src, cut, durable, junk, img);
+		run(src, bs, cut, durable, junk, img);
 		check_cut(img, durable);
 	}
 	free(durable);
