@@ -3,7 +3,8 @@
  * readahead stops at holes, at jumps to elsewhere on the disk and at the
  * end of the file; random reads read only what they ask for; sequential
  * small reads grow the window; fsync writes a new file's data as one
- * request. Every read is checked against what was written. */
+ * request; the allocator's scan hint still hands out the first free
+ * block. Every read is checked against what was written. */
 #include "unit.h"
 #include <stdlib.h>
 #include <keel/compiler.h>
@@ -326,5 +327,32 @@ TEST(fsync_writes_a_contiguous_file_as_one_request)
 	CHECK_EQ(writes, 1);
 	cold(&m);
 	read_check(&m, open_cold(&m, "w"), 0, 40 * BS, 0, 0);
+	teardown(&m);
+}
+
+/* Blocks freed below the allocator's hint are found again: allocation
+ * stays first-fit, only faster. */
+TEST(freed_blocks_are_reused_first)
+{
+	struct disk m;
+	uint32_t a, b, c, orphan, first;
+
+	if (!setup(&m))
+		return;
+	a = create(&m, "a");
+	b = create(&m, "b");
+	put_blocks(&m, a, 0, 4);
+	put_blocks(&m, b, 0, 4);
+	first = pblk(&m, a, 0);
+	CHECK_EQ(pblk(&m, b, 0), first + 4);
+	CHECK_EQ(ext2_unlink(m.fs, EXT2_ROOT_INODE, "a", 1, &orphan), 0);
+	CHECK_EQ(ext2_inode_release(m.fs, orphan), 0);
+	c = create(&m, "c");
+	put_blocks(&m, c, 0, 6);
+	CHECK_EQ(pblk(&m, c, 0), first);
+	CHECK_EQ(pblk(&m, c, 3), first + 3);
+	CHECK_EQ(pblk(&m, c, 4), first + 8);	/* past b's */
+	read_check(&m, b, 0, 4 * BS, 0, 0);
+	read_check(&m, c, 0, 6 * BS, 0, 0);
 	teardown(&m);
 }

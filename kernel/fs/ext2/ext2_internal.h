@@ -37,6 +37,7 @@ struct ext2_fs {
 	struct bcache *cache;
 	struct ext2_super_block sb;	/* in-memory copy, written on sync */
 	struct ext2_group_desc *gd;	/* all descriptors, written on sync */
+	uint32_t *bfree_from;		/* per group: bits below are all set */
 	uint32_t block_size;
 	uint32_t ptrs_per_block;	/* block numbers in an indirect block */
 	uint32_t groups;

@@ -172,7 +172,8 @@ load_groups(struct ext2_fs *fs)
 		return -EINVAL;
 	}
 	fs->gd = kzalloc(bytes);
-	if (!fs->gd)
+	fs->bfree_from = kzalloc(fs->groups * sizeof(*fs->bfree_from));
+	if (!fs->gd || !fs->bfree_from)
 		return -ENOMEM;
 	for (uint32_t i = 0; i < fs->gd_blocks; i++) {
 		struct bcache_buf *b;
@@ -250,6 +251,7 @@ fs_free(struct ext2_fs *fs)
 {
 	bcache_destroy(fs->cache);
 	kfree(fs->gd);
+	kfree(fs->bfree_from);
 	kfree(fs);
 }
 
