@@ -125,6 +125,7 @@ UNIT_BINS	:= $(addprefix $(BUILD)/unit/,$(UNIT_TESTS))
 .SECONDEXPANSION:
 $(BUILD)/unit/%: tests/unit/%.c tests/unit/unit_main.c tests/unit/shim.c \
 		 tests/unit/unit.h $(wildcard kernel/include/keel/*.h) \
+		 $(wildcard kernel/fs/*.h kernel/fs/ext2/*.h) \
 		 $$(UNIT_SRCS_$$*)
 	@mkdir -p $(dir $@)
 	$(CC) $(UNIT_CFLAGS) -o $@ tests/unit/$*.c tests/unit/unit_main.c \
@@ -156,7 +157,8 @@ FUZZ_SRCS_partition := kernel/drivers/partition.c kernel/lib/crc32.c \
 		   kernel/drivers/partition_fmt.h kernel/include/keel/partition.h
 FUZZ_SRCS_ext2	:= $(EXT2_SRCS) tests/unit/ext2_host.c tests/unit/ext2_walk.c \
 		   tests/unit/ext2_host.h kernel/include/keel/ext2.h \
-		   kernel/include/keel/bcache.h $(wildcard kernel/fs/ext2/*.h)
+		   kernel/include/keel/bcache.h kernel/fs/bcache_internal.h \
+		   $(wildcard kernel/fs/ext2/*.h)
 FUZZ_TARGETS	:= elf cpio partition ext2
 
 $(FUZZ_DIR)/fuzz_%: tests/fuzz/fuzz_%.c $$(FUZZ_SRCS_$$*)

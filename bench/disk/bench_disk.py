@@ -58,6 +58,9 @@ FIGURES = [
     ("fsync_median_us", "4 KiB append+fsync, median", "us", False, 1.0),
     ("fsync_p99_us", "4 KiB append+fsync, p99", "us", False, None),
 ]
+# Keel's block cache per mount: 1/16 of RAM within 4-32 MiB
+# (kernel/fs/ext2/super.c), so about 16 MiB at MEMORY.
+KEEL_CACHE_MIB = 16
 LINE = re.compile(r"^bench: (.*)$", re.M)
 SHM = "/dev/shm"
 
@@ -217,11 +220,11 @@ def legend(size):
         f"seq write: {mib} MiB in {chunk} KiB writes to a new file, then "
         "one fsync (in the time)",
         f"seq read: that file in {chunk} KiB preads; linux: sync + "
-        f"drop_caches=3 first; keel: the file is {mib / 4:g}x its 4 MiB "
-        "block cache, so cold too",
+        f"drop_caches=3 first; keel: the file is {mib / KEEL_CACHE_MIB:g}x "
+        f"its ~{KEEL_CACHE_MIB} MiB block cache, so cold too",
         f"random read: {rand} 4 KiB preads, offsets from a fixed seed, after "
         "another drop; repeats hit each cache (linux keeps all it reads, "
-        "keel <= 4 MiB)",
+        f"keel <= ~{KEEL_CACHE_MIB} MiB)",
         f"random write: {rand} whole-block 4 KiB pwrites, then one fsync "
         "(in the time)",
         f"fsync: {fsyncs} x (append 4 KiB to a new file + fsync), each "
@@ -321,8 +324,8 @@ def main(argv=None):
     print(f"  raw image in {args.image_dir}, ext2 4 KiB blocks, "
           "virtio-blk-device; "
           f"linux page cache dropped before reads: "
-          f"{'yes' if dropped else 'NO'}; keel: 4 MiB block cache, "
-          f"no page cache")
+          f"{'yes' if dropped else 'NO'}; keel: ~{KEEL_CACHE_MIB} MiB block "
+          f"cache, no page cache")
     for line in legend(size):
         print(f"  {line}")
     report(summarize(keel_runs, linux_runs))

@@ -1,8 +1,9 @@
 /* The block cache (see keel/bcache.h): a hash table of fixed-size blocks
  * over blkdev_read/write/flush, an LRU list for eviction of clean blocks,
  * and per-class dirty counts so a sync writes classes in order with a
- * device flush between them. */
-#include <keel/bcache.h>
+ * device flush between them. Multi-block requests (readahead, clustered
+ * writes) are in bcache_run.c. */
+#include "bcache_internal.h"
 #include <keel/blkdev.h>
 #include <keel/errno.h>
 #include <keel/heap.h>
@@ -10,20 +11,6 @@
 #include <keel/string.h>
 
 #define BCACHE_MIN_BLOCKS	8	/* enough for a few nested holds */
-
-struct bcache {
-	struct blkdev *bd;
-	uint32_t block_size;
-	uint32_t sectors_per_block;
-	uint64_t nblocks;		/* whole blocks on the device */
-	size_t max_blocks;
-	size_t nbufs;
-	size_t ndirty[BCACHE_ORDER_COUNT];
-	struct bcache_buf **hash;
-	size_t hash_mask;		/* buckets - 1, a power of two */
-	struct list_node lru;
-	struct bcache_stats stats;
-};
 
 static size_t
 bucket_of(const struct bcache *c, uint64_t blockno)
@@ -61,8 +48,8 @@ bcache_create(struct blkdev *bd, uint32_t block_size, size_t max_blocks)
 	return c;
 }
 
-static struct bcache_buf *
-hash_find(struct bcache *c, uint64_t blockno)
+struct bcache_buf *
+bcache_hash_find(struct bcache *c, uint64_t blockno)
 {
 	struct bcache_buf *b = c->hash[bucket_of(c, blockno)];
 
@@ -100,30 +87,33 @@ bcache_destroy(struct bcache *c)
 		return;
 	while (!list_empty(&c->lru))
 		buf_free(c, list_entry(c->lru.next, struct bcache_buf, lru));
+	kfree(c->bounce);
 	kfree(c->hash);
 	kfree(c);
 }
 
-static int
-buf_write(struct bcache *c, struct bcache_buf *b)
+int
+bcache_buf_write(struct bcache *c, struct bcache_buf *b)
 {
-	int r = blkdev_write(c->bd, b->blockno * c->sectors_per_block, b->data,
-			     c->sectors_per_block);
+	int r;
 
+	c->unflushed = true;	/* even a failed write may have landed */
+	r = blkdev_write(c->bd, b->blockno * c->sectors_per_block, b->data,
+			 c->sectors_per_block);
 	if (r < 0) {
 		printk("bcache: %s: writing block %llu failed (%d)\n",
 		       c->bd->name, (unsigned long long)b->blockno, r);
 		return r;
 	}
 	c->stats.writes++;
+	c->stats.blocks_written++;
 	c->ndirty[b->order]--;
 	b->order = -1;
 	return 0;
 }
 
-/* Frees the least recently used clean, unheld block. */
-static bool
-evict_one(struct bcache *c)
+bool
+bcache_evict_one(struct bcache *c)
 {
 	struct list_node *n;
 
@@ -139,26 +129,57 @@ evict_one(struct bcache *c)
 	return false;
 }
 
-/* Makes room for one more block. When only dirty blocks could go, they are
- * written first, in class order, so eviction never breaks the ordering. */
+/* Makes room for one more block. When only dirty blocks could go, file
+ * data goes first and alone: writing DATA early never breaks the order
+ * (it must precede the rest, not follow it), and needs no flush now,
+ * since bcache_sync_all() flushes before the next class reaches the
+ * device. Only when no data is dirty does the full ordered sync run. */
 static int
 make_room(struct bcache *c)
 {
 	int r;
 
-	if (c->nbufs < c->max_blocks || evict_one(c))
+	if (c->nbufs < c->max_blocks || bcache_evict_one(c))
 		return 0;
+	if (c->ndirty[BCACHE_ORDER_DATA]) {
+		r = bcache_sync_class(c, BCACHE_ORDER_DATA);
+		if (r < 0)
+			return r;
+		if (bcache_evict_one(c))
+			return 0;
+	}
 	r = bcache_sync_all(c);
 	if (r < 0)
 		return r;
-	return evict_one(c) ? 0 : -ENOMEM;
+	return bcache_evict_one(c) ? 0 : -ENOMEM;
+}
+
+struct bcache_buf *
+bcache_buf_insert(struct bcache *c, uint64_t blockno)
+{
+	struct bcache_buf *b = kzalloc(sizeof(*b));
+	size_t h;
+
+	if (!b)
+		return NULL;
+	b->data = kmalloc(c->block_size);
+	if (!b->data) {
+		kfree(b);
+		return NULL;
+	}
+	b->blockno = blockno;
+	b->order = -1;
+	h = bucket_of(c, blockno);
+	b->hash_next = c->hash[h];
+	c->hash[h] = b;
+	list_push_back(&c->lru, &b->lru);
+	c->nbufs++;
+	return b;
 }
 
 static int
 buf_new(struct bcache *c, uint64_t blockno, struct bcache_buf **out)
 {
-	struct bcache_buf *b;
-	size_t h;
 	int r;
 
 	if (blockno >= c->nblocks) {
@@ -169,30 +190,15 @@ buf_new(struct bcache *c, uint64_t blockno, struct bcache_buf **out)
 	r = make_room(c);
 	if (r < 0)
 		return r;
-	b = kzalloc(sizeof(*b));
-	if (!b)
-		return -ENOMEM;
-	b->data = kmalloc(c->block_size);
-	if (!b->data) {
-		kfree(b);
-		return -ENOMEM;
-	}
-	b->blockno = blockno;
-	b->order = -1;
-	h = bucket_of(c, blockno);
-	b->hash_next = c->hash[h];
-	c->hash[h] = b;
-	list_push_back(&c->lru, &b->lru);
-	c->nbufs++;
-	*out = b;
-	return 0;
+	*out = bcache_buf_insert(c, blockno);
+	return *out ? 0 : -ENOMEM;
 }
 
 static int
 get_block(struct bcache *c, uint64_t blockno, bool read,
 	  struct bcache_buf **out)
 {
-	struct bcache_buf *b = hash_find(c, blockno);
+	struct bcache_buf *b = bcache_hash_find(c, blockno);
 	int r;
 
 	if (b) {
@@ -219,6 +225,7 @@ get_block(struct bcache *c, uint64_t blockno, bool read,
 			return -EIO;
 		}
 		c->stats.reads++;
+		c->stats.blocks_read++;
 	} else {
 		memset(b->data, 0, c->block_size);
 	}
@@ -263,7 +270,7 @@ bcache_mark_dirty(struct bcache *c, struct bcache_buf *b,
 void
 bcache_forget_block(struct bcache *c, uint64_t blockno)
 {
-	struct bcache_buf *b = hash_find(c, blockno);
+	struct bcache_buf *b = bcache_hash_find(c, blockno);
 
 	if (!b)
 		return;
@@ -276,43 +283,33 @@ bcache_forget_block(struct bcache *c, uint64_t blockno)
 	b->order = -1;
 }
 
+bool
+bcache_has_block(struct bcache *c, uint64_t blockno)
+{
+	return bcache_hash_find(c, blockno) != NULL;
+}
+
 int
 bcache_sync_blocks(struct bcache *c, const uint64_t *blocks, size_t n)
 {
 	int err = 0;
 
 	for (size_t i = 0; i < n; i++) {
-		struct bcache_buf *b = hash_find(c, blocks[i]);
+		struct bcache_buf *b = bcache_hash_find(c, blocks[i]);
 		int r;
 
 		if (!b || b->order < 0)
 			continue;
-		r = buf_write(c, b);
+		r = bcache_buf_write(c, b);
 		if (r < 0 && err == 0)
 			err = r;
 	}
 	return err;
 }
 
-int
-bcache_sync_class(struct bcache *c, enum bcache_order order)
-{
-	struct list_node *n;
-	int err = 0;
-
-	list_for_each(n, &c->lru) {
-		struct bcache_buf *b = list_entry(n, struct bcache_buf, lru);
-		int r;
-
-		if (b->order != (int)order)
-			continue;
-		r = buf_write(c, b);
-		if (r < 0 && err == 0)
-			err = r;
-	}
-	return err;
-}
-
+/* Class by class; the flush goes before a class rather than after the one
+ * before it, so that data written early (make_room) without a flush is
+ * also durable before any metadata, even when no data is dirty now. */
 int
 bcache_sync_all(struct bcache *c)
 {
@@ -321,14 +318,14 @@ bcache_sync_all(struct bcache *c)
 	for (int order = 0; order < BCACHE_ORDER_COUNT; order++) {
 		if (c->ndirty[order] == 0)
 			continue;
-		r = bcache_sync_class(c, order);
+		r = c->unflushed && order > 0 ? bcache_flush(c) : 0;
 		if (r == 0)
-			r = bcache_flush(c);
+			r = bcache_sync_class(c, order);
 		/* A later class must not overtake one that failed. */
 		if (r < 0)
 			return r;
 	}
-	return 0;
+	return c->unflushed ? bcache_flush(c) : 0;
 }
 
 int
@@ -339,6 +336,8 @@ bcache_flush(struct bcache *c)
 	c->stats.flushes++;
 	if (r < 0)
 		printk("bcache: %s: flush failed (%d)\n", c->bd->name, r);
+	else
+		c->unflushed = false;
 	return r;
 }
 

@@ -9,8 +9,9 @@ KERNEL_SRCS += kernel/fs/ramfs.c kernel/fs/path.c kernel/fs/devfs.c \
 	kernel/fs/record_lock.c \
 	kernel/fs/poll.c kernel/fs/epoll.c kernel/fs/eventfd.c kernel/fs/timerfd.c
 # The block cache and ext2 (a library by inode number), and its VFS glue.
-KERNEL_SRCS += kernel/fs/bcache.c kernel/fs/ext2_vfs.c kernel/fs/ext2_vfs_file.c
+KERNEL_SRCS += kernel/fs/bcache.c kernel/fs/bcache_run.c kernel/fs/ext2_vfs.c \
+	kernel/fs/ext2_vfs_file.c
 KERNEL_SRCS += kernel/fs/ext2/super.c kernel/fs/ext2/bitmap.c \
 	kernel/fs/ext2/inode.c kernel/fs/ext2/bmap.c kernel/fs/ext2/file.c \
 	kernel/fs/ext2/dir.c kernel/fs/ext2/namei.c kernel/fs/ext2/rename.c \
-	kernel/fs/ext2/times.c
+	kernel/fs/ext2/times.c kernel/fs/ext2/readahead.c

@@ -1,6 +1,7 @@
 /* Host stand-ins the ext2 and block cache code needs outside the kernel:
  * kmalloc on malloc, the wall clock, and a RAM disk implementing
- * blkdev_read/write/flush with injectable errors and a write log, loaded
+ * blkdev_read/write/flush with injectable errors, a write log and a log
+ * of every request (to count multi-block requests), loaded
  * from and saved to image files. Shared by test_ext2, test_bcache and
  * the ext2 fuzz target. */
 #ifndef KEEL_EXT2_HOST_H
@@ -12,6 +13,15 @@
 
 #define HOST_DISK_LOG_MAX	65536
 #define HOST_LOG_FLUSH		UINT64_MAX	/* a flush in the write log */
+#define HOST_REQ_MAX		16384
+
+/* One request as the device saw it: 'R'ead, 'W'rite (only those that
+ * reached the disk, as in log) or 'F'lush, and the sectors it spanned. */
+struct host_req {
+	char op;
+	uint64_t lba;
+	uint32_t count;
+};
 
 struct host_disk {
 	struct blkdev bd;
@@ -21,8 +31,14 @@ struct host_disk {
 	bool fail_reads, fail_writes;	/* ... when these are set */
 	uint64_t log[HOST_DISK_LOG_MAX];	/* first LBA of each write */
 	size_t nlog;
+	struct host_req req[HOST_REQ_MAX];	/* every request, in order */
+	size_t nreq;
 	uint64_t nreads, nwrites;
 	uint64_t cut_after;	/* power cut: later writes silently vanish */
+	/* Non-zero: the write the cut falls on is torn, its first half (in
+	 * units of this many sectors) reaching the disk, as a multi-block
+	 * request may on real hardware. */
+	uint32_t tear_align;
 };
 
 /* A disk holding @len bytes of @data (copied); @len is rounded down to

@@ -28,12 +28,15 @@ UNIT_TESTS += test_virtqueue
 UNIT_SRCS_test_virtqueue := kernel/drivers/virtio/virtqueue.c \
 	kernel/mm/heap.c kernel/mm/pmm.c
 UNIT_TESTS += test_bcache
-UNIT_SRCS_test_bcache := kernel/fs/bcache.c tests/unit/ext2_host.c
+UNIT_SRCS_test_bcache := kernel/fs/bcache.c kernel/fs/bcache_run.c \
+	tests/unit/ext2_host.c
+UNIT_TESTS += test_bcache_run
+UNIT_SRCS_test_bcache_run := $(UNIT_SRCS_test_bcache)
 EXT2_SRCS := kernel/fs/ext2/super.c kernel/fs/ext2/bitmap.c \
 	kernel/fs/ext2/inode.c kernel/fs/ext2/bmap.c kernel/fs/ext2/file.c \
 	kernel/fs/ext2/dir.c kernel/fs/ext2/namei.c kernel/fs/ext2/rename.c \
-	kernel/fs/ext2/times.c \
-	kernel/fs/bcache.c
+	kernel/fs/ext2/times.c kernel/fs/ext2/readahead.c \
+	kernel/fs/bcache.c kernel/fs/bcache_run.c
 EXT2_TEST_SRCS := $(EXT2_SRCS) tests/unit/ext2_host.c tests/unit/ext2_walk.c \
 	tests/unit/ext2_fixture.c tests/unit/ext2_test.c
 UNIT_TESTS += test_ext2
@@ -42,6 +45,8 @@ UNIT_TESTS += test_ext2_write
 UNIT_SRCS_test_ext2_write := $(EXT2_TEST_SRCS)
 UNIT_TESTS += test_ext2_crash
 UNIT_SRCS_test_ext2_crash := $(EXT2_TEST_SRCS)
+UNIT_TESTS += test_ext2_readahead
+UNIT_SRCS_test_ext2_readahead := $(EXT2_TEST_SRCS)
 UNIT_TESTS += test_ext2_corrupt
 UNIT_SRCS_test_ext2_corrupt := $(EXT2_TEST_SRCS)
 UNIT_TESTS += test_pagecache

@@ -1,8 +1,9 @@
 /* Crash safety of ext2's write ordering: a workload runs after an fsync,
  * then the power is cut after each possible number of writes of its sync.
- * For every cut, e2fsck -fy must repair the image (then -fn find it
- * clean), the fsync'd file must be intact, and a name replaced by rename
- * must still exist, old or new. */
+ * The write the cut falls on is torn: half of its blocks land, as a
+ * multi-block request may on real hardware. For every cut, e2fsck -fy
+ * must repair the image (then -fn find it clean), the fsync'd file must
+ * be intact, and a name replaced by rename must still exist, old or new. */
 #include "unit.h"
 #include <stdlib.h>
 #include <keel/compiler.h>
@@ -14,6 +15,9 @@
 
 #define DURABLE_LEN	30000
 #define MAX_CUTS	24
+#define BIG_LEN		(6u << 20)	/* more than the 4 MiB cache */
+
+typedef void (*workload_fn)(struct ext2_fs *fs, const uint8_t *junk);
 
 static uint32_t
 mkfile(struct ext2_fs *fs, uint32_t dir, const char *name, const void *data,
@@ -65,11 +69,28 @@ workload(struct ext2_fs *fs, const uint8_t *junk)
 	CHECK_EQ(ext2_sync(fs), 0);
 }
 
+/* A write larger than the cache: the cache writes file data early, with
+ * no flush, to make room; the rename and the metadata come after. */
+static void
+workload_big(struct ext2_fs *fs, const uint8_t *junk)
+{
+	uint32_t root = EXT2_ROOT_INODE, orphan, ino = 0;
+
+	mkfile(fs, root, "tmpnew", "NEW", 3);
+	CHECK_EQ(ext2_create(fs, root, "big", 3, 0100644, 0, 0, 0, &ino), 0);
+	for (uint32_t off = 0; off < BIG_LEN; off += 20000)
+		CHECK_EQ(ext2_write(fs, ino, junk, 20000, off), 20000);
+	CHECK_EQ(ext2_rename(fs, root, "tmpnew", 6, root, "target", 6,
+			     &orphan), 0);
+	CHECK_EQ(ext2_inode_release(fs, orphan), 0);
+	CHECK_EQ(ext2_sync(fs), 0);
+}
+
 /* Mounts a fresh copy, runs up to the workload, cuts the power after
  * @cut more writes (UINT64_MAX: never) and returns the writes it made. */
 static uint64_t
-run(const char *src, uint64_t cut, const uint8_t *durable,
-    const uint8_t *junk, const char *out)
+run(const char *src, int bs, workload_fn work, uint64_t cut,
+    const uint8_t *durable, const uint8_t *junk, const char *out)
 {
 	struct host_disk *d = t_load(src);
 	struct ext2_fs *fs;
@@ -79,7 +100,8 @@ run(const char *src, uint64_t cut, const uint8_t *durable,
 	prepare(fs, durable);
 	start = d->nwrites;
 	d->cut_after = cut == UINT64_MAX ? cut : start + cut;
-	workload(fs, junk);
+	d->tear_align = (uint32_t)bs / 512;
+	work(fs, junk);
 	if (out)
 		CHECK_EQ(host_disk_save(d, out), 0);
 	ext2_unmount(fs);
@@ -118,7 +140,8 @@ check_cut(const char *img, const uint8_t *durable)
 }
 
 static void
-crash_at_every_write(int bs, const char *extra, const char *tag)
+crash_at_every_write(int bs, const char *extra, const char *tag,
+		     workload_fn work)
 {
 	const char *src = fix_image(bs, extra, tag);
 	uint8_t *durable = malloc(DURABLE_LEN), junk[20000];
@@ -129,11 +152,12 @@ crash_at_every_write(int bs, const char *extra, const char *tag)
 		durable[i] = fix_pattern(i * 3);
 	memset(junk, 0x5a, sizeof(junk));
 	snprintf(img, sizeof(img), "%s/crash-%s.img", fix_tmpdir(), tag);
-	total = run(src, UINT64_MAX, durable, junk, NULL);
+	total = run(src, bs, work, UINT64_MAX, durable, junk, NULL);
 	CHECK(total > 10);
+	printf("    # %llu writes, cut at every %llu\n", (unsigned long long)total, (unsigned long long)(total > MAX_CUTS ? total / MAX_CUTS : 1));
 	step = total > MAX_CUTS ? total / MAX_CUTS : 1;
 	for (uint64_t cut = 0; cut <= total; cut += step) {
-		run(src, cut, durable, junk, img);
+		run(src, bs, work, cut, durable, junk, img);
 		check_cut(img, durable);
 	}
 	free(durable);
@@ -141,10 +165,15 @@ crash_at_every_write(int bs, const char *extra, const char *tag)
 
 TEST(power_cut_during_sync_1k)
 {
-	crash_at_every_write(1024, "-g 1024", "groups");
+	crash_at_every_write(1024, "-g 1024", "groups", workload);
 }
 
 TEST(power_cut_during_sync_4k)
 {
-	crash_at_every_write(4096, "-I 128", "r4k");
+	crash_at_every_write(4096, "-I 128", "r4k", workload);
+}
+
+TEST(power_cut_while_writing_more_than_the_cache)
+{
+	crash_at_every_write(4096, "-I 128", "r4k", workload_big);
 }

@@ -26,16 +26,22 @@ bit_test(const uint8_t *map, uint32_t bit)
 	return map[bit / BITS_PER_BYTE] & (1u << (bit % BITS_PER_BYTE));
 }
 
-/* First clear bit in [0, nbits) of @map, -1 if none. */
+/* First clear bit in [from, nbits) of @map, -1 if none; whole bytes of
+ * set bits at a time. */
 static long
-find_clear(const uint8_t *map, uint32_t nbits)
+find_clear(const uint8_t *map, uint32_t from, uint32_t nbits)
 {
-	for (uint32_t i = 0; i < nbits; i += BITS_PER_BYTE) {
-		if (map[i / BITS_PER_BYTE] == FULL_BYTE)
+	uint32_t i = from;
+
+	while (i < nbits) {
+		if (i % BITS_PER_BYTE == 0 &&
+		    map[i / BITS_PER_BYTE] == FULL_BYTE) {
+			i += BITS_PER_BYTE;
 			continue;
-		for (uint32_t j = i; j < MIN(i + BITS_PER_BYTE, nbits); j++)
-			if (!bit_test(map, j))
-				return j;
+		}
+		if (!bit_test(map, i))
+			return i;
+		i++;
 	}
 	return -1;
 }
@@ -58,11 +64,7 @@ take_bit(struct ext2_fs *fs, uint32_t mapblk, uint32_t nbits, uint32_t skip,
 
 	if (r < 0)
 		return r;
-	if (skip == 0)
-		found = find_clear(b->data, nbits);
-	for (uint32_t i = skip; skip && i < nbits && found < 0; i++)
-		if (!bit_test(b->data, i))
-			found = i;
+	found = find_clear(b->data, skip, nbits);
 	if (found >= 0) {
 		bit_flip(b->data, (uint32_t)found);
 		bcache_mark_dirty(fs->cache, b, BCACHE_ORDER_META);
@@ -100,8 +102,11 @@ ext2_block_alloc(struct ext2_fs *fs, uint32_t group, uint32_t *blk)
 
 		if (gd->bg_free_blocks_count == 0)
 			continue;
-		r = take_bit(fs, gd->bg_block_bitmap, group_blocks(fs, g), 0,
-			     &bit);
+		/* Every bit below bfree_from[g] is set: a file written block
+		 * by block no longer rescans the filled part of the bitmap
+		 * each time, and the block chosen is still the first free. */
+		r = take_bit(fs, gd->bg_block_bitmap, group_blocks(fs, g),
+			     fs->bfree_from[g], &bit);
 		if (r < 0)
 			return r;
 		if (r == 0) {
@@ -109,6 +114,7 @@ ext2_block_alloc(struct ext2_fs *fs, uint32_t group, uint32_t *blk)
 				 g, gd->bg_free_blocks_count);
 			continue;
 		}
+		fs->bfree_from[g] = bit + 1;
 		gd->bg_free_blocks_count--;
 		if (fs->sb.s_free_blocks_count)
 			fs->sb.s_free_blocks_count--;
@@ -164,6 +170,8 @@ ext2_block_free(struct ext2_fs *fs, uint32_t blk)
 		return r;
 	}
 	bcache_forget_block(fs->cache, blk);
+	fs->bfree_from[g] = MIN(fs->bfree_from[g],
+				rel % fs->sb.s_blocks_per_group);
 	if (fs->gd[g].bg_free_blocks_count < fs->sb.s_blocks_per_group)
 		fs->gd[g].bg_free_blocks_count++;
 	fs->sb.s_free_blocks_count++;

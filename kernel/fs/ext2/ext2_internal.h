@@ -23,13 +23,21 @@
 #include <keel/ext2.h>
 #include "ext2_format.h"
 
-#define EXT2_CACHE_BYTES	(4u << 20)	/* cache bound per mount */
+/* Readahead state of the files read most recently (see readahead.c). */
+#define EXT2_RA_SLOTS		8
+struct ext2_ra {
+	uint32_t ino;			/* 0: unused */
+	uint32_t window;		/* blocks read ahead on a miss */
+	uint64_t next;			/* block a sequential read starts at */
+	uint32_t stamp;			/* last use, for replacement */
+};
 
 struct ext2_fs {
 	struct blkdev *bd;
 	struct bcache *cache;
 	struct ext2_super_block sb;	/* in-memory copy, written on sync */
 	struct ext2_group_desc *gd;	/* all descriptors, written on sync */
+	uint32_t *bfree_from;		/* per group: bits below are all set */
 	uint32_t block_size;
 	uint32_t ptrs_per_block;	/* block numbers in an indirect block */
 	uint32_t groups;
@@ -41,6 +49,8 @@ struct ext2_fs {
 	bool read_only;
 	bool filetype;			/* entries carry a file type */
 	bool meta_dirty;		/* sb or descriptors changed */
+	struct ext2_ra ra[EXT2_RA_SLOTS];
+	uint32_t ra_clock;
 };
 
 #define EXT2_SECTOR_SHIFT	9	/* i_blocks counts 512-byte units */
@@ -130,6 +140,19 @@ ext2_max_blocks(const struct ext2_fs *fs);
 /* file.c */
 int
 ext2_node_truncate(struct ext2_fs *fs, struct ext2_node *n, uint64_t size);
+
+/* readahead.c */
+/* A read of blocks [@first, @end) of @ino starts: the readahead window
+ * (blocks to read from a missed block on), which grows while @ino is read
+ * sequentially and is 0 for random reads. */
+uint32_t
+ext2_ra_start(struct ext2_fs *fs, uint32_t ino, uint64_t first, uint64_t end);
+/* Block @lblk of @n, at @pblk, is not cached: reads it and up to @want - 1
+ * following blocks in one request, as far as they are contiguous on the
+ * disk, inside the file and uncached. Errors are left to the reader. */
+void
+ext2_readahead(struct ext2_fs *fs, struct ext2_node *n, uint64_t lblk,
+	       uint32_t pblk, uint64_t want);
 
 /* namei.c */
 int

@@ -64,14 +64,16 @@ chunk_len(const struct ext2_fs *fs, uint64_t pos, size_t left)
 	return MIN(left, (size_t)(fs->block_size - pos % fs->block_size));
 }
 
-/* Copies @len bytes at @off (inside one block) of @n into @buf. */
+/* Copies @len bytes at @off (inside one block) of @n into @buf; a miss
+ * reads ahead through block @last of the read, and @window beyond. */
 static int
 read_chunk(struct ext2_fs *fs, struct ext2_node *n, uint64_t off,
-	   uint8_t *buf, size_t len)
+	   uint8_t *buf, size_t len, uint64_t last, uint32_t window)
 {
+	uint64_t lblk = off / fs->block_size;
 	struct bcache_buf *b;
 	uint32_t pblk;
-	int r = ext2_bmap(fs, n, off / fs->block_size, false, &pblk, NULL);
+	int r = ext2_bmap(fs, n, lblk, false, &pblk, NULL);
 
 	if (r < 0)
 		return r;
@@ -79,6 +81,9 @@ read_chunk(struct ext2_fs *fs, struct ext2_node *n, uint64_t off,
 		memset(buf, 0, len);
 		return 0;
 	}
+	if (!bcache_has_block(fs->cache, pblk))
+		ext2_readahead(fs, n, lblk, pblk,
+			       MAX(last - lblk + 1, (uint64_t)window));
 	r = bcache_get_block(fs->cache, pblk, &b);
 	if (r < 0)
 		return r;
@@ -92,7 +97,8 @@ ext2_read(struct ext2_fs *fs, uint32_t ino, void *buf, size_t len,
 	  uint64_t off)
 {
 	struct ext2_node n;
-	uint64_t size;
+	uint64_t size, last;
+	uint32_t window;
 	size_t done = 0;
 	int r = load_file(fs, ino, &n);
 
@@ -102,11 +108,14 @@ ext2_read(struct ext2_fs *fs, uint32_t ino, void *buf, size_t len,
 	if (off >= size)
 		return 0;
 	len = (size_t)MIN((uint64_t)len, MIN(size - off, LONG_MAX_BYTES));
+	last = (off + len - 1) / fs->block_size;
+	window = ext2_ra_start(fs, ino, off / fs->block_size,
+			       (off + len) / fs->block_size);
 	while (done < len) {
 		size_t chunk = chunk_len(fs, off + done, len - done);
 
 		r = read_chunk(fs, &n, off + done, (uint8_t *)buf + done,
-			       chunk);
+			       chunk, last, window);
 		if (r < 0)
 			return done ? (long)done : r;
 		done += chunk;

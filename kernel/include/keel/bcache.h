@@ -3,8 +3,14 @@
  * (least recently used clean blocks go first). Each dirty block carries a
  * write-order class; bcache_sync_all() writes class 0 blocks, flushes the
  * device, then class 1 and so on, which is how a file system says "these
- * blocks reach the disk before those". Not thread-safe: its owner (one
- * mounted file system) serializes every call with its own lock. May sleep. */
+ * blocks reach the disk before those". Runs of consecutive dirty blocks go
+ * to the device as one request, and readahead (bcache_prefetch) reads runs
+ * the same way. When the cache is full of dirty blocks, class 0 is written
+ * (without a flush) to make room before anything else: every class may be
+ * written early, none may be written before an earlier class, and the
+ * flush that orders them comes before the next class is written. Not
+ * thread-safe: its owner (one mounted file system) serializes every call
+ * with its own lock. May sleep. */
 #ifndef KEEL_BCACHE_H
 #define KEEL_BCACHE_H
 
@@ -31,9 +37,12 @@ struct bcache_buf {
 	int order;			/* dirty: its bcache_order; else -1 */
 };
 
-/* Counters for tests and statistics. */
+/* Counters for tests and statistics: reads and writes count device
+ * requests, blocks_* the blocks they moved. */
 struct bcache_stats {
 	uint64_t hits, misses, reads, writes, flushes, evictions;
+	uint64_t blocks_read, blocks_written;
+	uint64_t readahead;		/* blocks bcache_prefetch read */
 	size_t cached, dirty;
 };
 
@@ -65,17 +74,29 @@ bcache_mark_dirty(struct bcache *c, struct bcache_buf *b,
 /* Drops block @blockno (freed by the file system) without writing it. */
 void
 bcache_forget_block(struct bcache *c, uint64_t blockno);
+/* Whether @blockno is cached (no LRU effect). */
+bool
+bcache_has_block(struct bcache *c, uint64_t blockno);
+/* Readahead: reads blocks @first, @first + 1, ... up to @n of them, as one
+ * device request, into the cache (clean, unheld), stopping before the
+ * first one already cached, at the device's end, at the longest request
+ * and at a quarter of the cache. It only takes free slots and evicts only
+ * clean unheld blocks, so it may read fewer (or none), and never writes.
+ * Returns the number read or a negative errno (nothing cached then). */
+long
+bcache_prefetch(struct bcache *c, uint64_t first, size_t n);
 
 /* Writes those of @blocks that are cached and dirty, in the given order,
  * without a device flush. Returns 0 or the first error (blocks that failed
  * stay dirty). */
 int
 bcache_sync_blocks(struct bcache *c, const uint64_t *blocks, size_t n);
-/* Writes every dirty block of class @order, without a device flush. */
+/* Writes every dirty block of class @order, without a device flush, in
+ * block order, each run of consecutive block numbers as one request. */
 int
 bcache_sync_class(struct bcache *c, enum bcache_order order);
-/* Writes every dirty block class by class, flushing the device after each
- * class: the ordering barrier. */
+/* Writes every dirty block class by class, flushing the device before
+ * each class that follows writes and at the end: the ordering barrier. */
 int
 bcache_sync_all(struct bcache *c);
 /* The device's write cache flush (a barrier for what was written). */
