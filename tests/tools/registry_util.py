@@ -211,8 +211,8 @@ class _ProxyHandler(http.server.BaseHTTPRequestHandler):
 
 
 class Html(Background):
-    """Answers every request with an HTML page, as a misconfigured
-    reverse proxy or captive portal would."""
+    """Answers /v2/ as a registry would, and every other request with an
+    HTML page, as a misconfigured reverse proxy would."""
 
     def __init__(self):
         super().__init__(_HtmlHandler)
@@ -224,8 +224,11 @@ class _HtmlHandler(http.server.BaseHTTPRequestHandler):
 
     def _any(self):
         body = b"<html><body><h1>Welcome to nginx!</h1></body></html>"
+        ctype = "text/html"
+        if self.path == "/v2/":
+            body, ctype = b"{}", "application/json"
         self.send_response(200)
-        self.send_header("Content-Type", "text/html")
+        self.send_header("Content-Type", ctype)
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         if self.command != "HEAD":

@@ -330,5 +330,9 @@ def test_failures_are_one_line_and_leave_the_store_alone(src, plain, proxy,
         for target, words in cases:
             one_line_error(pull(home, target), words)
             assert listing(home) == before, target
+        one_line_error(push(src, f"{html.addr}/keel/hello:1"),
+                       "not the registry API")
+        one_line_error(push(src, f"{plain.addr}/keel/hello@sha256:" +
+                            "0" * 64), "push to a tag")
     finally:
         html.stop()

@@ -10,6 +10,7 @@ connection is a ConnectionBroken, which push.py catches to resume.
 
 import http.client
 import json
+import socket
 import ssl
 import urllib.parse
 
@@ -72,9 +73,10 @@ class Client:
                           "(--insecure): nothing is encrypted or verified")
             resp = self.request("GET", self.url("/v2/"), ok=(200, 401, 404))
         resp.read()
-        if resp.status == 404:
-            raise UserError(f"{self.registry}: not an OCI registry (no /v2/ "
-                            "endpoint)")
+        ctype = resp.getheader("Content-Type") or ""
+        if resp.status == 404 or ctype.startswith("text/html"):
+            raise UserError(f"{self.registry}: not an OCI registry (/v2/ "
+                            f"answered HTTP {resp.status} {ctype})".strip())
         if resp.status == 401 and self._authenticate(resp, optional=True):
             # Check the credentials now: a wrong password is one clear
             # error before anything is sent.
@@ -205,7 +207,8 @@ class Client:
         url = realm._replace(query=realm.query + sep +
                              urllib.parse.urlencode(query)).geturl()
         headers = {}
-        if self.creds and self.creds.username:
+        anonymous = not (self.creds and self.creds.username)
+        if not anonymous:
             self._check_secure_for_secrets(realm.scheme, realm.hostname)
             headers["Authorization"] = self.creds.basic()
         saved, self.authorization = self.authorization, None
@@ -214,6 +217,8 @@ class Client:
         finally:
             self.authorization = saved
         text = resp.read(ERROR_BODY)
+        if resp.status in (401, 403) and anonymous:
+            raise UserError(self._need_login())
         if resp.status in (401, 403):
             raise UserError(f"{self.registry}: the token server refused "
                             f"our credentials{self._source()} (HTTP "
@@ -240,8 +245,11 @@ class Client:
         scheme, params = auth.parse_challenge(
             resp.getheader("WWW-Authenticate"))
         if self.authorization and self.authorization.startswith("Bearer"):
-            why = params.get("error_description") or params.get("error") \
-                or f"expired, invalid or lacking the scope {self.scope}"
+            why = params.get("error_description") or \
+                {"invalid_token": "expired or invalid",
+                 "insufficient_scope": f"no {self.scope}"}.get(
+                     params.get("error")) or \
+                f"expired, invalid or lacking the scope {self.scope}"
             return (f"{self.registry}: the registry rejected the bearer "
                     f"token{self._source()} ({why})")
         if self.authorization:
@@ -313,6 +321,8 @@ def _reason(e):
         return f"TLS failed ({e.reason or e})"
     if isinstance(e, ConnectionRefusedError):
         return "connection refused (is the registry running?)"
+    if isinstance(e, socket.gaierror):
+        return "cannot resolve the host name"
     if isinstance(e, TimeoutError):
         return "timed out"
     if isinstance(e, http.client.RemoteDisconnected):

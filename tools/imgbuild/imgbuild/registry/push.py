@@ -81,6 +81,13 @@ class Pusher:
         resp = self.client.request("HEAD", self.client.repo_url(
             f"blobs/{digest}"), ok=(200, 404))
         resp.read()
+        said = resp.getheader("Docker-Content-Digest")
+        ctype = resp.getheader("Content-Type") or ""
+        if resp.status == 200 and (ctype.startswith("text/html") or
+                                   (said and said != digest)):
+            raise UserError(f"{self.client.registry}: HEAD of blob "
+                            f"{digest[:19]} answered {ctype or said}, not "
+                            "the registry API")
         return resp.status == 200
 
     def upload(self, digest, size, label, path, data):
