@@ -153,6 +153,7 @@ class Proxy(Background):
         self.upstream = upstream
         self.requests = []
         self.drop_patch = None      # the PATCH number (1-based) to break
+        self.partial_patch = None   # ... to break after half reached it
         self.corrupt_blobs = False
         self.lock = threading.Lock()
         super().__init__(_ProxyHandler)
@@ -182,6 +183,9 @@ class _ProxyHandler(http.server.BaseHTTPRequestHandler):
             self.connection.shutdown(socket.SHUT_RDWR)
             return
         body = self.rfile.read(length) if length else None
+        if self.command == "PATCH" and patches == px.partial_patch:
+            self._half_to_upstream(body)
+            return
         conn = http.client.HTTPConnection("127.0.0.1", px.upstream,
                                           timeout=60)
         headers = {k: v for k, v in self.headers.items()
@@ -206,6 +210,26 @@ class _ProxyHandler(http.server.BaseHTTPRequestHandler):
         self.end_headers()
         if self.command != "HEAD":
             self.wfile.write(data)
+
+    def _half_to_upstream(self, body):
+        """The registry gets the headers and half the chunk, then the
+        connection breaks both ways; the client hears of it only once
+        the registry has settled, so the test is not a race."""
+        px = self.server.owner
+        head = f"{self.command} {self.path} HTTP/1.1\r\n" + "".join(
+            f"{k}: {v}\r\n" for k, v in self.headers.items()) + "\r\n"
+        with socket.create_connection(("127.0.0.1", px.upstream), 10) as s:
+            s.sendall(head.encode() + body[:len(body) // 2])
+            s.shutdown(socket.SHUT_WR)
+            deadline = time.monotonic() + 5
+            while time.monotonic() < deadline:
+                try:
+                    if not s.recv(65536):
+                        break
+                except OSError:
+                    break
+        self.close_connection = True
+        self.connection.shutdown(socket.SHUT_RDWR)
 
     do_GET = do_HEAD = do_PUT = do_POST = do_PATCH = do_DELETE = _any
 

@@ -176,6 +176,22 @@ def test_interrupted_chunked_upload_resumes(src, plain, proxy, tmp_path):
     assert sha256(disk(home)) == sha256(disk(src))
 
 
+def test_a_chunk_that_reached_the_registry_in_part_restarts_the_blob(
+        src, plain, proxy, tmp_path):
+    # distribution cancels an upload whose offset moved under a broken
+    # chunk; imgbuild then sends the blob again from its start.
+    proxy.partial_patch = 2
+    ref = f"{proxy.addr}/keel/partial:1"
+    r = push(src, ref, "--chunk-size", "64K")
+    assert r.returncode == 0, explain(r)
+    assert "starting this blob again" in r.stderr, explain(r)
+    home = tmp_path / "home"
+    home.mkdir()
+    r = pull(home, f"{plain.addr}/keel/partial:1")
+    assert r.returncode == 0, explain(r)
+    assert sha256(disk(home)) == sha256(disk(src))
+
+
 def test_tls_with_a_private_ca(src, tmp_path):
     ca = make_ca(tmp_path)
     reg = Registry(tmp_path / "reg", tls=ca)

@@ -19,6 +19,7 @@ from . import auth
 from .reference import is_loopback, split_host
 
 TIMEOUT = 60
+BLOCK = 256 << 10          # bytes per socket write of a body
 MAX_REDIRECTS = 5
 ERROR_BODY = 64 << 10
 NAMES = {
@@ -152,10 +153,12 @@ class Client:
             host, port = split_host(netloc)
             if scheme == "https":
                 conn = http.client.HTTPSConnection(
-                    host, port, timeout=TIMEOUT, context=self.ctx)
+                    host, port, timeout=TIMEOUT, context=self.ctx,
+                    blocksize=BLOCK)
             elif scheme == "http" and (self.plain_ok or is_loopback(host)):
                 conn = http.client.HTTPConnection(host, port,
-                                                  timeout=TIMEOUT)
+                                                  timeout=TIMEOUT,
+                                                  blocksize=BLOCK)
             else:
                 raise UserError(f"{netloc}: refusing plain HTTP to a "
                                 "non-loopback host (use --insecure)")

@@ -92,16 +92,23 @@ class Pusher:
 
     def upload(self, digest, size, label, path, data):
         bar = self.progress(f"pushing {label}", size)
-        if data is None:
-            data = FileSlice(path, 0, size, bar)
+
+        def sent(n, absolute=False):
+            # Every body byte on the wire, resent ones included.
+            if not absolute:
+                self.sent += n
+            bar(n, absolute=absolute)
+
         loc = self.start()
-        if size <= self.chunk:
-            self._finish(loc, digest, data)
-        else:
-            loc = self._chunks(loc, digest, size, path, bar, label)
+        if size > self.chunk:
+            loc = self._chunks(loc, digest, size, path, sent, label)
             self._finish(loc, digest, b"")
+        elif data is None:
+            self._finish(loc, digest, FileSlice(path, 0, size, sent))
+        else:
+            self._finish(loc, digest, data)
+            sent(len(data))
         bar(0, done=True)
-        self.sent += size
 
     def start(self):
         resp = self.client.request("POST", self.client.repo_url(
@@ -115,6 +122,7 @@ class Pusher:
         resp.read()
 
     def _chunks(self, loc, digest, size, path, bar, label):
+        """PATCH the file in chunks; returns the upload's last location."""
         offset, known, broken = 0, 0, 0
         deadline = time.monotonic() + 3600
         while offset < size:
@@ -132,15 +140,32 @@ class Pusher:
                 continue
             except ConnectionBroken as e:
                 broken += 1
-                if broken > MAX_RESUMES or time.monotonic() > deadline:
-                    raise UserError(f"{label}: gave up after {broken} "
-                                    f"broken connections ({e})") from None
+                self._bounded(broken, deadline, label, e)
                 self.log(f"{label}: connection broke at byte {offset} "
                          f"({e}); asking the registry where it stands")
                 time.sleep(min(0.2 * broken, 2))
+            except UserError as e:
+                if not broken:
+                    raise
+                # After a break the registry may still have been writing
+                # the broken chunk when we asked: its upload is then
+                # invalid. Start the blob over.
+                broken += 1
+                self._bounded(broken, deadline, label, e)
+                self.log(f"{label}: the registry refused the resumed "
+                         f"chunk ({e}); starting this blob again")
+                loc, offset, known = self.start(), 0, 0
+                bar(0, absolute=True)
+                continue
             loc, offset = self._resume(loc, known, label)
             bar(offset, absolute=True)
         return loc
+
+    @staticmethod
+    def _bounded(broken, deadline, label, e):
+        if broken > MAX_RESUMES or time.monotonic() > deadline:
+            raise UserError(f"{label}: gave up after {broken} broken "
+                            f"connections ({e})") from None
 
     def _resume(self, loc, known, label):
         """(location, offset) to continue an upload from."""
