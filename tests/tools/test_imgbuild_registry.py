@@ -352,3 +352,44 @@ def test_failures_are_one_line_and_leave_the_store_alone(src, plain, proxy,
                             "0" * 64), "push to a tag")
     finally:
         html.stop()
+
+
+def test_containerdisk_is_a_container_image_with_the_qcow2_in_disk(
+        src, plain, tmp_path):
+    import gzip
+    import tarfile
+    ref = f"{plain.addr}/keel/containerdisk:1"
+    r = push(src, ref, "--containerdisk")
+    assert r.returncode == 0 and "containerDisk" in r.stdout, explain(r)
+    r = push(src, ref, "--containerdisk")
+    assert "0 blobs uploaded" in r.stdout, explain(r)
+    info = subprocess.run(["skopeo", "inspect", "--tls-verify=false",
+                           f"docker://{ref}"], capture_output=True,
+                          text=True, timeout=60)
+    assert info.returncode == 0, info.stderr
+    assert json.loads(info.stdout)["Os"] == "linux"
+    out = tmp_path / "copy"
+    r = subprocess.run(["skopeo", "copy", "-q", "--src-tls-verify=false",
+                        f"docker://{ref}", f"dir:{out}"],
+                       capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0, r.stderr
+    man = json.loads((out / "manifest.json").read_text())
+    [layer] = man["layers"]
+    assert layer["mediaType"] == "application/vnd.oci.image.layer.v1.tar+gzip"
+    blob = out / layer["digest"].split(":")[1]
+    config = json.loads((out / man["config"]["digest"].split(":")[1])
+                        .read_text())
+    tar_bytes = gzip.decompress(blob.read_bytes())
+    assert config["rootfs"]["diff_ids"] == [
+        "sha256:" + hashlib.sha256(tar_bytes).hexdigest()]
+    with tarfile.open(blob, "r:gz") as tar:
+        members = {m.name: m for m in tar.getmembers()}
+        assert set(members) == {"disk", "disk/disk.qcow2"}
+        for m in members.values():
+            assert (m.uid, m.gid) == (107, 107)
+        data = tar.extractfile("disk/disk.qcow2").read()
+    assert hashlib.sha256(data).hexdigest() == sha256(disk(src))
+    # It is not a Keel artifact: pull says so.
+    home = tmp_path / "home"
+    home.mkdir()
+    one_line_error(pull(home, ref), "not a Keel image")

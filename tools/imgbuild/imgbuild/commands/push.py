@@ -1,8 +1,10 @@
 """Push a store image to an OCI registry."""
 
+import tempfile
+
 from .. import UserError, store
 from ..manifest import parse_size
-from ..registry import push as pushing, reference
+from ..registry import containerdisk, push as pushing, reference
 from .common import Log
 from .registry_args import add_transport, bars, make_client
 
@@ -21,6 +23,9 @@ def add_arguments(p):
     p.add_argument("--chunk-size", default="16M", metavar="SIZE",
                    help="blobs larger than this go in chunks of this size "
                    "(default 16M)")
+    p.add_argument("--containerdisk", action="store_true",
+                   help="push a KubeVirt containerDisk (a container image "
+                   "with the qcow2 in /disk/, uid 107) instead")
     p.add_argument("-q", "--quiet", action="store_true",
                    help="print only errors and the result")
     add_transport(p)
@@ -40,13 +45,20 @@ def run(args):
                         f"({store.images_dir()})")
     directory, record = found
     c = make_client(args, ref, log, ("pull", "push"))
+    disk = store.image_path(directory, record)
+    p = pushing.Pusher(c, log, bars(log), chunk)
     try:
-        p = pushing.Pusher(c, log, bars(log), chunk)
-        digest, uploaded = p.push(record, store.image_path(directory, record),
-                                  ref.tag)
+        if args.containerdisk:
+            with tempfile.TemporaryDirectory(prefix="imgbuild-cd-") as tmp:
+                log("packing the containerDisk layer")
+                blobs, manifest = containerdisk.build(record, disk, tmp)
+                digest, uploaded = p.send(blobs, manifest, ref.tag)
+        else:
+            digest, uploaded = p.push(record, disk, ref.tag)
     finally:
         c.close()
-    print(f"pushed {record['name']}:{record['version']} to {ref} "
+    kind = " as a containerDisk" if args.containerdisk else ""
+    print(f"pushed {record['name']}:{record['version']}{kind} to {ref} "
           f"({len(uploaded)} blob{'s' if len(uploaded) != 1 else ''} "
           f"uploaded, {p.sent} bytes sent): "
           f"{ref.registry}/{ref.repository}@{digest}")

@@ -13,6 +13,7 @@ starts over, a bounded number of times.
 import re
 import time
 import urllib.parse
+from dataclasses import dataclass
 
 from .. import UserError
 from . import artifact
@@ -21,6 +22,15 @@ from .client import ConnectionBroken
 DEFAULT_CHUNK = 16 << 20
 MAX_RESUMES = 20
 OCTETS = {"Content-Type": "application/octet-stream"}
+
+
+@dataclass
+class Blob:
+    digest: str
+    size: int
+    label: str                  # for messages
+    path: str = None            # the bytes: a file,
+    data: bytes = None          # or in memory
 
 
 class FileSlice:
@@ -59,22 +69,27 @@ class Pusher:
         self.sent = 0               # body bytes sent, for the summary
 
     def push(self, record, disk_path, tag):
-        """Push the image; returns (manifest digest, uploaded digests)."""
-        self.client.ping()
+        """Push the image as a Keel artifact; returns (manifest digest,
+        uploaded digests)."""
         config = artifact.config_of(record)
-        manifest = artifact.manifest_of(record, config)
         img = record["image"]
-        disk = "sha256:" + img["sha256"]
+        blobs = [Blob(artifact.digest_of(config), len(config), "config",
+                      data=config),
+                 Blob("sha256:" + img["sha256"], img["file_size"],
+                      img["file"], path=disk_path)]
+        return self.send(blobs, artifact.manifest_of(record, config), tag)
+
+    def send(self, blobs, manifest, tag):
+        """Upload the `blobs` the registry lacks, then the manifest."""
+        self.client.ping()
         uploaded = []
-        for digest, size, label, path, data in (
-                (artifact.digest_of(config), len(config), "config", None,
-                 config),
-                (disk, img["file_size"], img["file"], disk_path, None)):
-            if self.exists(digest):
-                self.log(f"{label}: {digest[:19]} already in the registry")
+        for b in blobs:
+            if self.exists(b.digest):
+                self.log(f"{b.label}: {b.digest[:19]} already in the "
+                         "registry")
                 continue
-            self.upload(digest, size, label, path, data)
-            uploaded.append(digest)
+            self.upload(b.digest, b.size, b.label, b.path, b.data)
+            uploaded.append(b.digest)
         return self.put_manifest(manifest, tag), uploaded
 
     def exists(self, digest):
