@@ -18,12 +18,11 @@ import subprocess
 import threading
 import time
 
-import pytest
-
 REGISTRY = shutil.which("docker-registry")
 
 
 def need_tools():
+    import pytest
     for tool in ("docker-registry", "skopeo", "openssl", "htpasswd"):
         if not shutil.which(tool):
             pytest.skip(f"{tool} missing (scripts/deps.sh)")
@@ -152,6 +151,7 @@ class Proxy(Background):
     def __init__(self, upstream):
         self.upstream = upstream
         self.requests = []
+        self.body_bytes = 0         # request bodies received
         self.drop_patch = None      # the PATCH number (1-based) to break
         self.partial_patch = None   # ... to break after half reached it
         self.corrupt_blobs = False
@@ -183,14 +183,20 @@ class _ProxyHandler(http.server.BaseHTTPRequestHandler):
             self.connection.shutdown(socket.SHUT_RDWR)
             return
         body = self.rfile.read(length) if length else None
+        with px.lock:
+            px.body_bytes += len(body or b"")
         if self.command == "PATCH" and patches == px.partial_patch:
             self._half_to_upstream(body)
             return
         conn = http.client.HTTPConnection("127.0.0.1", px.upstream,
                                           timeout=60)
-        headers = {k: v for k, v in self.headers.items()
-                   if k.lower() not in ("connection", "keep-alive")}
-        conn.request(self.command, self.path, body=body, headers=headers)
+        # Header by header: clients send Accept several times.
+        conn.putrequest(self.command, self.path, skip_host=True,
+                        skip_accept_encoding=True)
+        for k, v in self.headers.items():
+            if k.lower() not in ("connection", "keep-alive"):
+                conn.putheader(k, v)
+        conn.endheaders(body)
         resp = conn.getresponse()
         data = resp.read()
         conn.close()
