@@ -393,3 +393,68 @@ def test_containerdisk_is_a_container_image_with_the_qcow2_in_disk(
     home = tmp_path / "home"
     home.mkdir()
     one_line_error(pull(home, ref), "not a Keel image")
+
+
+@pytest.mark.parametrize("text, want", [
+    ("127.0.0.1:5000/keel/hello:1",
+     ("127.0.0.1:5000", "keel/hello", "1", None)),
+    ("localhost/a/b/c", ("localhost", "a/b/c", "latest", None)),
+    ("ghcr.io/org/app@sha256:" + "a" * 64,
+     ("ghcr.io", "org/app", None, "sha256:" + "a" * 64)),
+    ("ubuntu", ("registry-1.docker.io", "library/ubuntu", "latest", None)),
+    ("me/app:v1.2", ("registry-1.docker.io", "me/app", "v1.2", None)),
+    ("[::1]:5000/x:y", ("[::1]:5000", "x", "y", None)),
+])
+def test_reference_parsing(text, want):
+    from imgbuild.registry import reference
+    r = reference.parse(text)
+    assert (r.registry, r.repository, r.tag, r.digest) == want
+
+
+@pytest.mark.parametrize("text", [
+    "", "reg.io/UPPER:1", "reg.io/a:b:c", "reg.io/a@sha256:12",
+    "reg.io/a:" + "x" * 129, "reg.io/a b", "reg.io//a", "reg.io/a/:1",
+    "reg.io/-a",
+])
+def test_malformed_references_are_user_errors(text):
+    from imgbuild import UserError
+    from imgbuild.registry import reference
+    with pytest.raises(UserError, match="malformed"):
+        reference.parse(text)
+
+
+def test_verbose_logout_and_no_secret_in_output(src, tmp_path):
+    htpasswd = tmp_path / "htpasswd"
+    htpasswd.write_text(subprocess.run(
+        ["htpasswd", "-Bbn", "carol", "hidden-pw"], capture_output=True,
+        text=True, check=True, timeout=30).stdout)
+    reg = Registry(tmp_path / "reg", htpasswd=str(htpasswd))
+    try:
+        env = env_for(src, MODULES, KEEL_REGISTRY_USER="carol",
+                      KEEL_REGISTRY_PASSWORD="hidden-pw")
+        r = imgbuild(["-v", "push", f"{NAME}:1",
+                      f"{reg.addr}/keel/secret:1"], env)
+        assert r.returncode == 0, explain(r)
+        out = r.stdout + r.stderr
+        assert "hidden-pw" not in out
+        assert base64.b64encode(b"carol:hidden-pw").decode() not in out
+        home = tmp_path / "home"
+        home.mkdir()
+        r = subprocess.run([IMGBUILD, "login", "-u", "carol",
+                            "--password-stdin", reg.addr],
+                           input="hidden-pw\n", env=env_for(home),
+                           capture_output=True, text=True, timeout=60)
+        assert r.returncode == 0, explain(r)
+        r = imgbuild(["logout", reg.addr], env_for(home))
+        assert r.returncode == 0 and "removed" in r.stdout, explain(r)
+        one_line_error(pull(home, f"{reg.addr}/keel/secret:1"),
+                       "authentication required")
+        # A wrong password at login is refused and nothing is stored.
+        r = subprocess.run([IMGBUILD, "login", "-u", "carol",
+                            "--password-stdin", reg.addr],
+                           input="bad\n", env=env_for(home),
+                           capture_output=True, text=True, timeout=60)
+        one_line_error(r, "wrong user or password")
+        assert json.loads((home / "auth.json").read_text())["auths"] == {}
+    finally:
+        reg.stop()

@@ -135,9 +135,9 @@ class Client:
                 conn.close()
                 self.conns.pop(origin, None)
                 # A kept-alive connection the server closed while idle
-                # fails at once: retry once, only for requests without a
-                # body (those are the caller's to resume).
-                if attempt == 0 and body is None and \
+                # fails at once: retry once on a new one. Not a PATCH:
+                # a chunk is push.py's to resume.
+                if attempt == 0 and method != "PATCH" and \
                         isinstance(e, (http.client.RemoteDisconnected,
                                        ConnectionResetError,
                                        BrokenPipeError)):
