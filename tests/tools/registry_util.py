@@ -155,6 +155,7 @@ class Proxy(Background):
         self.drop_patch = None      # the PATCH number (1-based) to break
         self.partial_patch = None   # ... to break after half reached it
         self.corrupt_blobs = False
+        self.cut_blobs = 0          # blob downloads to cut off midway
         self.lock = threading.Lock()
         super().__init__(_ProxyHandler)
 
@@ -203,6 +204,11 @@ class _ProxyHandler(http.server.BaseHTTPRequestHandler):
         if px.corrupt_blobs and self.command == "GET" and \
                 "/blobs/sha256:" in self.path and len(data) > 4096:
             data = data[:4000] + bytes([data[4000] ^ 0xff]) + data[4001:]
+        if px.cut_blobs and self.command == "GET" and \
+                "/blobs/sha256:" in self.path and len(data) > 4096:
+            px.cut_blobs -= 1
+            self._cut(resp, data)
+            return
         self.send_response(resp.status, resp.reason)
         for k, v in resp.getheaders():
             if k.lower() not in ("connection", "keep-alive",
@@ -216,6 +222,19 @@ class _ProxyHandler(http.server.BaseHTTPRequestHandler):
         self.end_headers()
         if self.command != "HEAD":
             self.wfile.write(data)
+
+    def _cut(self, resp, data):
+        """The whole answer's headers, half its body, then a hang-up."""
+        self.send_response(resp.status, resp.reason)
+        for k, v in resp.getheaders():
+            if k.lower() not in ("connection", "keep-alive",
+                                 "transfer-encoding"):
+                self.send_header(k, v)
+        self.end_headers()
+        self.wfile.write(data[:len(data) // 2])
+        self.wfile.flush()
+        self.close_connection = True
+        self.connection.shutdown(socket.SHUT_RDWR)
 
     def _half_to_upstream(self, body):
         """The registry gets the headers and half the chunk, then the

@@ -176,6 +176,20 @@ def test_interrupted_chunked_upload_resumes(src, plain, proxy, tmp_path):
     assert sha256(disk(home)) == sha256(disk(src))
 
 
+def test_a_broken_download_continues_with_a_range_request(src, plain, proxy,
+                                                        tmp_path):
+    assert push(src, f"{plain.addr}/keel/hello:1").returncode == 0
+    proxy.cut_blobs = 2
+    home = tmp_path / "home"
+    home.mkdir()
+    r = pull(home, f"{proxy.addr}/keel/hello:1")
+    assert r.returncode == 0, explain(r)
+    assert r.stderr.count("continuing from there") == 2, explain(r)
+    ranged = [p for m, p in proxy.requests if m == "GET" and "/blobs/" in p]
+    assert len(ranged) == 4     # config, disk, disk, disk
+    assert sha256(disk(home)) == sha256(disk(src))
+
+
 def test_a_chunk_that_reached_the_registry_in_part_restarts_the_blob(
         src, plain, proxy, tmp_path):
     # distribution cancels an upload whose offset moved under a broken

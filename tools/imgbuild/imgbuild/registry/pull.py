@@ -9,6 +9,7 @@ the store exactly as it was.
 """
 
 import hashlib
+import http.client
 import json
 import os
 import re
@@ -20,8 +21,10 @@ from .. import UserError, imagefile, store
 from ..builder import make_volume
 from ..manifest import NAME_RE, VERSION_RE
 from . import artifact
+from .client import ConnectionBroken
 
 READ = 1 << 20
+MAX_RETRIES = 10
 MAX_VOLUME = 1 << 40
 
 
@@ -90,26 +93,75 @@ class Puller:
         return data
 
     def blob_file(self, d, dest, label):
-        resp = self._get_blob(d)
+        """Download blob `d` to `dest`, hashing as it comes; a broken
+        connection continues with a Range request from the byte reached
+        (or from the start if the registry ignores Range)."""
         bar = self.progress(label, d["size"])
-        h, n = hashlib.sha256(), 0
         with open(dest, "wb") as f:
-            # Bounded by the declared size: a registry sending more is
-            # wrong, and must not fill the disk.
-            while n <= d["size"]:
-                chunk = resp.read(min(READ, d["size"] + 1 - n))
-                if not chunk:
+            got = _Received(f, d["size"], bar)
+            for attempt in range(MAX_RETRIES + 1):
+                try:
+                    resp = self._get_blob(d, got.n)
+                    if got.n and not _continues(resp, got.n):
+                        got.restart()
+                    got.copy(resp)
                     break
-                h.update(chunk)
-                f.write(chunk)
-                n += len(chunk)
-                bar(len(chunk))
+                except ConnectionBroken as e:
+                    if attempt == MAX_RETRIES:
+                        raise UserError(f"{label}: gave up after "
+                                        f"{attempt + 1} broken connections "
+                                        f"({e})") from None
+                    self.log(f"{label}: connection broke at byte {got.n} "
+                             f"({e}); continuing from there")
+                    time.sleep(min(0.2 * (attempt + 1), 2))
         bar(0, done=True)
-        _verify(d, n, h)
+        _verify(d, got.n, got.h)
 
-    def _get_blob(self, d):
+    def _get_blob(self, d, start=0):
+        headers = {"Range": f"bytes={start}-"} if start else {}
         return self.client.request("GET", self.client.repo_url(
-            f"blobs/{d['digest']}"))
+            f"blobs/{d['digest']}"), headers, ok=(200, 206))
+
+
+def _continues(resp, start):
+    """Whether a ranged answer really starts at `start`."""
+    rng = resp.getheader("Content-Range") or ""
+    return resp.status == 206 and rng.startswith(f"bytes {start}-")
+
+
+class _Received:
+    """What arrived of a blob so far: the file, its hash, its length."""
+
+    def __init__(self, f, size, bar):
+        self.f, self.size, self.bar = f, size, bar
+        self.h, self.n = hashlib.sha256(), 0
+
+    def restart(self):
+        self.f.seek(0)
+        self.f.truncate()
+        self.h, self.n = hashlib.sha256(), 0
+        self.bar(0, absolute=True)
+
+    def copy(self, resp):
+        """Append the answer. Bounded by the declared size: a registry
+        sending more is wrong and must not fill the disk."""
+        while self.n <= self.size:
+            try:
+                chunk = resp.read(min(READ, self.size + 1 - self.n))
+            except (OSError, http.client.HTTPException) as e:
+                raise ConnectionBroken(f"reading the blob: "
+                                       f"{type(e).__name__}") from e
+            if not chunk:
+                # Short of its own Content-Length: the connection broke.
+                # (Short of the descriptor only: _verify's to refuse.)
+                if resp.length:
+                    raise ConnectionBroken(f"the answer stopped at byte "
+                                           f"{self.n}")
+                return
+            self.h.update(chunk)
+            self.f.write(chunk)
+            self.n += len(chunk)
+            self.bar(len(chunk))
 
 
 def _verify(d, size, h):
