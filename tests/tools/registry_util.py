@@ -154,6 +154,7 @@ class Proxy(Background):
         self.body_bytes = 0         # request bodies received
         self.drop_patch = None      # the PATCH number (1-based) to break
         self.partial_patch = None   # ... to break after half reached it
+        self.drop_put = None        # the blob PUT number to break
         self.corrupt_blobs = False
         self.cut_blobs = 0          # blob downloads to cut off midway
         self.lock = threading.Lock()
@@ -175,8 +176,11 @@ class _ProxyHandler(http.server.BaseHTTPRequestHandler):
         with px.lock:
             px.requests.append((self.command, self.path))
             patches = px.count("PATCH", "/blobs/uploads/")
+            puts = px.count("PUT", "/blobs/uploads/")
         length = int(self.headers.get("Content-Length") or 0)
-        if self.command == "PATCH" and patches == px.drop_patch:
+        if self.command == "PATCH" and patches == px.drop_patch or \
+                self.command == "PUT" and "/blobs/uploads/" in self.path \
+                and puts == px.drop_put:
             # A connection that breaks mid-chunk before the registry saw
             # any of it: read a little of the body, then hang up.
             self.rfile.read(min(length, 1024))

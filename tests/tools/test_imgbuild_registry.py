@@ -176,6 +176,19 @@ def test_interrupted_chunked_upload_resumes(src, plain, proxy, tmp_path):
     assert sha256(disk(home)) == sha256(disk(src))
 
 
+def test_a_broken_monolithic_upload_is_sent_again(src, plain, proxy,
+                                                  tmp_path):
+    proxy.drop_put = 2          # the disk's PUT (the config's is first)
+    ref = f"{proxy.addr}/keel/again-put:1"
+    r = push(src, ref)
+    assert r.returncode == 0, explain(r)
+    assert "sending the blob again" in r.stderr, explain(r)
+    home = tmp_path / "home"
+    home.mkdir()
+    assert pull(home, f"{plain.addr}/keel/again-put:1").returncode == 0
+    assert sha256(disk(home)) == sha256(disk(src))
+
+
 def test_a_broken_download_continues_with_a_range_request(src, plain, proxy,
                                                         tmp_path):
     assert push(src, f"{plain.addr}/keel/hello:1").returncode == 0

@@ -135,9 +135,10 @@ class Client:
                 conn.close()
                 self.conns.pop(origin, None)
                 # A kept-alive connection the server closed while idle
-                # fails at once: retry once on a new one. Not a PATCH:
-                # a chunk is push.py's to resume.
-                if attempt == 0 and method != "PATCH" and \
+                # fails at once: retry once on a new one. Not a file's
+                # bytes: part of them may have reached the registry,
+                # which push.py knows how to deal with.
+                if attempt == 0 and not hasattr(body, "open") and \
                         isinstance(e, (http.client.RemoteDisconnected,
                                        ConnectionResetError,
                                        BrokenPipeError)):

@@ -114,16 +114,32 @@ class Pusher:
                 self.sent += n
             bar(n, absolute=absolute)
 
-        loc = self.start()
         if size > self.chunk:
-            loc = self._chunks(loc, digest, size, path, sent, label)
+            loc = self._chunks(self.start(), digest, size, path, sent, label)
             self._finish(loc, digest, b"")
-        elif data is None:
-            self._finish(loc, digest, FileSlice(path, 0, size, sent))
         else:
-            self._finish(loc, digest, data)
-            sent(len(data))
+            self._monolithic(digest, size, label, path, data, sent)
         bar(0, done=True)
+
+    def _monolithic(self, digest, size, label, path, data, sent):
+        """One PUT; a broken connection sends the blob again (it is at
+        most one chunk)."""
+        deadline = time.monotonic() + 3600
+        for broken in range(MAX_RESUMES + 1):
+            try:
+                loc = self.start()
+                if data is None:
+                    self._finish(loc, digest, FileSlice(path, 0, size, sent))
+                else:
+                    self._finish(loc, digest, data)
+                    sent(len(data))
+                return
+            except ConnectionBroken as e:
+                self._bounded(broken + 1, deadline, label, e)
+                self.log(f"{label}: connection broke ({e}); sending the "
+                         "blob again")
+                sent(0, absolute=True)
+                time.sleep(min(0.2 * (broken + 1), 2))
 
     def start(self):
         resp = self.client.request("POST", self.client.repo_url(
@@ -172,7 +188,7 @@ class Pusher:
                 loc, offset, known = self.start(), 0, 0
                 bar(0, absolute=True)
                 continue
-            loc, offset = self._resume(loc, known, label)
+            loc, offset = self._resume(loc, known, label, broken, deadline)
             bar(offset, absolute=True)
         return loc
 
@@ -182,20 +198,25 @@ class Pusher:
             raise UserError(f"{label}: gave up after {broken} broken "
                             f"connections ({e})") from None
 
-    def _resume(self, loc, known, label):
-        """(location, offset) to continue an upload from."""
-        try:
-            resp = self.client.request("GET", loc, ok=(204,))
-            resp.read()
-            offset = _end(resp, None, known)
-            self.log(f"{label}: resuming the upload at byte {offset}")
-            return self._location(resp, loc), offset
-        except ConnectionBroken:
-            raise
-        except UserError as e:
-            self.log(f"{label}: the registry dropped the upload ({e}); "
-                     "starting this blob again")
-            return self.start(), 0
+    def _resume(self, loc, known, label, broken, deadline):
+        """(location, offset) to continue an upload from; asks again
+        while the registry cannot be reached, within the bounds."""
+        for _ in range(MAX_RESUMES + 1):
+            try:
+                resp = self.client.request("GET", loc, ok=(204,))
+                resp.read()
+                offset = _end(resp, None, known)
+                self.log(f"{label}: resuming the upload at byte {offset}")
+                return self._location(resp, loc), offset
+            except ConnectionBroken as e:
+                broken += 1
+                self._bounded(broken, deadline, label, e)
+                time.sleep(min(0.2 * broken, 2))
+            except UserError as e:
+                self.log(f"{label}: the registry dropped the upload ({e}); "
+                         "starting this blob again")
+                return self.start(), 0
+        raise UserError(f"{label}: the registry stayed unreachable")
 
     def put_manifest(self, manifest, tag):
         digest = artifact.digest_of(manifest)
