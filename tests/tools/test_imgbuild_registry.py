@@ -280,6 +280,10 @@ def test_basic_auth_login_and_docker_config(src, tmp_path):
                 b"alice:s3cret-pw").decode()}}}))
         home = tmp_path / "home"
         home.mkdir()
+        one_line_error(pull(home, ref, KEEL_REGISTRY_USER="alice",
+                            KEEL_REGISTRY_PASSWORD="wrong-pw"),
+                       "wrong user or password")
+        assert listing(home) == []
         r = pull(home, ref, DOCKER_CONFIG=dcfg)
         assert r.returncode == 0, explain(r)
         assert sha256(disk(home)) == sha256(disk(src))
@@ -375,6 +379,8 @@ def test_failures_are_one_line_and_leave_the_store_alone(src, plain, proxy,
             assert listing(home) == before, target
         one_line_error(push(src, f"{html.addr}/keel/hello:1"),
                        "not the registry API")
+        one_line_error(push(src, f"127.0.0.1:{free_port()}/keel/x:1"),
+                       "connection refused")
         one_line_error(push(src, f"{plain.addr}/keel/hello@sha256:" +
                             "0" * 64), "push to a tag")
     finally:
@@ -485,3 +491,32 @@ def test_verbose_logout_and_no_secret_in_output(src, tmp_path):
         assert json.loads((home / "auth.json").read_text())["auths"] == {}
     finally:
         reg.stop()
+
+
+def test_progress_is_drawn_on_a_terminal(src, plain):
+    import pty
+    import select
+    import time
+    master, slave = pty.openpty()
+    proc = subprocess.Popen(
+        [IMGBUILD, "push", "--chunk-size", "256K", f"{NAME}:1",
+         f"{plain.addr}/keel/progress:1"], stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE, stderr=slave, env=env_for(src, MODULES))
+    os.close(slave)
+    seen, deadline = b"", time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if not select.select([master], [], [], 1)[0]:
+            if proc.poll() is not None:
+                break
+            continue
+        try:
+            data = os.read(master, 65536)
+        except OSError:         # EIO: the child side closed
+            break
+        if not data:
+            break
+        seen += data
+    os.close(master)
+    assert proc.wait(60) == 0
+    proc.stdout.close()
+    assert b"\rimgbuild: pushing disk.qcow2: 100%" in seen, seen
