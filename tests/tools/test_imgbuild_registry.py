@@ -520,3 +520,42 @@ def test_progress_is_drawn_on_a_terminal(src, plain):
     assert proc.wait(60) == 0
     proc.stdout.close()
     assert b"\rimgbuild: pushing disk.qcow2: 100%" in seen, seen
+
+
+def test_challenges_and_credential_sources(tmp_path, monkeypatch):
+    from imgbuild import UserError
+    from imgbuild.registry import auth, client
+    assert auth.parse_challenge(
+        'Bearer realm="https://auth.example/token",service="reg",'
+        'scope="repository:a/b:pull,push"') == ("bearer", {
+            "realm": "https://auth.example/token", "service": "reg",
+            "scope": "repository:a/b:pull,push"})
+    assert auth.parse_challenge('Basic realm="x"') == ("basic",
+                                                       {"realm": "x"})
+    for k in (auth.ENV_USER, auth.ENV_PASSWORD, auth.ENV_TOKEN):
+        monkeypatch.delenv(k, raising=False)
+    monkeypatch.setenv("KEEL_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("DOCKER_CONFIG", str(tmp_path / "docker"))
+    (tmp_path / "docker").mkdir()
+    (tmp_path / "docker" / "config.json").write_text(json.dumps({"auths": {
+        "https://reg.example": {"username": "u", "password": "pw-123"},
+        "tok.example": {"registrytoken": "T"},
+        "bad.example": {"auth": "!!!"}}}))
+    c = auth.find("reg.example")
+    assert (c.username, c.password) == ("u", "pw-123")
+    assert "pw-123" not in repr(c)
+    assert auth.find("tok.example").token == "T"
+    assert auth.find("none.example") is None
+    with pytest.raises(UserError, match="base64"):
+        auth.find("bad.example")
+    monkeypatch.setenv(auth.ENV_USER, "e")
+    monkeypatch.setenv(auth.ENV_PASSWORD, "q")
+    assert auth.find("reg.example").username == "e"
+    # Plain HTTP: loopback or --insecure only; secrets likewise.
+    assert client.Client("127.0.0.1:5000", "a").plain_ok
+    assert not client.Client("reg.example:5000", "a").plain_ok
+    remote = client.Client("reg.example", "a", insecure=False)
+    with pytest.raises(UserError, match="plain HTTP"):
+        remote._check_secure_for_secrets("http", "reg.example")
+    with pytest.raises(UserError, match="plain HTTP"):
+        remote._conn(("http", "reg.example"))
