@@ -559,3 +559,26 @@ def test_challenges_and_credential_sources(tmp_path, monkeypatch):
         remote._check_secure_for_secrets("http", "reg.example")
     with pytest.raises(UserError, match="plain HTTP"):
         remote._conn(("http", "reg.example"))
+
+
+def test_a_raw_image_goes_in_chunks_and_comes_back(src, plain, tmp_path):
+    app = tmp_path / "app"
+    app.mkdir()
+    r = imgbuild(["build", "-q", write_manifest(
+        app, MANIFEST.replace(NAME, "hello-raw") + "format: raw\n")],
+        env_for(src, MODULES))
+    assert r.returncode == 0, explain(r)
+    ref = f"{plain.addr}/keel/raw:1"
+    r = imgbuild(["push", "--chunk-size", "1M", "hello-raw:1", ref],
+                 env_for(src, MODULES), timeout=120)
+    assert r.returncode == 0, explain(r)
+    man = skopeo_raw(ref, "--tls-verify=false")
+    assert man["layers"][0]["mediaType"] == \
+        "application/vnd.keel.image.disk.v1.raw"
+    home = tmp_path / "home"
+    home.mkdir()
+    r = pull(home, ref)
+    assert r.returncode == 0, explain(r)
+    got = home / "images" / "hello-raw" / "1" / "disk.raw"
+    assert sha256(got) == sha256(src / "images" / "hello-raw" / "1" /
+                                 "disk.raw")

@@ -199,6 +199,9 @@ def _staging(name):
 
 def _complete(tmp, disk, fmt, cfg, name, version):
     """The store record, with boot/ and the volumes made in `tmp`."""
+    if imagefile.detect_format(disk) != fmt:
+        raise UserError(f"{name}:{version}: the disk layer says {fmt}, "
+                        "its bytes say otherwise")
     cache = store.cache_dir()
     img = imagefile.open_image(disk, cache)
     try:
