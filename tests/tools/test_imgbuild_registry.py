@@ -313,6 +313,11 @@ def test_bearer_token_flow_and_expired_token(src, tmp_path):
         one_line_error(pull(empty, ref, KEEL_REGISTRY_USER="bob",
                             KEEL_REGISTRY_PASSWORD="nope"),
                        "refused our credentials")
+        r = subprocess.run([IMGBUILD, "login", "-u", "bob",
+                            "--password-stdin", reg.addr],
+                           input="t0ken-pw\n", env=env_for(tmp_path / "l"),
+                           capture_output=True, text=True, timeout=60)
+        assert r.returncode == 0, explain(r)
         ts.expired = True
         one_line_error(pull(empty, ref, **creds),
                        "rejected the bearer token")
