@@ -188,6 +188,7 @@ bench: deps kernel
 	$(PYTHON) bench/syscall/bench_syscall.py
 	$(PYTHON) bench/disk/bench_disk.py
 	$(PYTHON) bench/image/bench_image.py
+	$(PYTHON) bench/registry/bench_registry.py
 
 clean:
 	rm -rf $(BUILD)

@@ -15,6 +15,8 @@ PACKAGES=(
 	cpio                         # initrd archives, cpio unit tests
 	libvirt-clients              # virt-xml-validate for imgbuild's libvirt XML
 	clang libclang-rt-14-dev     # libFuzzer targets (make fuzz-test)
+	docker-registry skopeo       # imgbuild push/pull tests: a real registry
+	openssl apache2-utils        # ... its TLS CA and bcrypt htpasswd
 )
 
 missing=()
