@@ -109,6 +109,24 @@ def test_host_volume_is_mounted(home, tmp_path):
     assert "from the host" in r.stdout and r.returncode == 0, explain(r)
 
 
+def test_host_volume_by_device_name(home, tmp_path):
+    """HOSTFILE:DEV attaches without mounting; the program names the
+    device itself (here through the kernel's --mount); a device name out
+    of attach order is refused before anything runs."""
+    name = image(home, "greet-ext2")
+    tree = tmp_path / "tree"
+    tree.mkdir()
+    (tree / "hello.txt").write_text("by device\n")
+    disk = tmp_path / "data.img"
+    subprocess.run(["mke2fs", "-q", "-F", "-t", "ext2", "-d", str(tree),
+                    str(disk), "4M"], check=True, timeout=60)
+    r = run(home, "-v", f"{disk}:vdc", name)
+    assert r.returncode == 2 and "will be vdb" in r.stderr, explain(r)
+    r = run(home, "-v", f"{disk}:vdb", "--cmdline",
+            "/bin/probe cat /proc/mounts", name)
+    assert r.returncode == 0 and "/dev/vdb" not in r.stdout, explain(r)
+
+
 @pytest.mark.parametrize("boot", ["disk", "kernel"])
 def test_libvirt_xml_validates(home, boot, tmp_path):
     if not shutil.which("virt-xml-validate"):

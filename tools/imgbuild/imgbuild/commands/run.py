@@ -40,7 +40,9 @@ def add_arguments(p):
     p.add_argument("--cmdline", help="the application's command line "
                    "instead of the image's (kernel boot only)")
     p.add_argument("-v", "--volume", action="append", default=[],
-                   metavar="HOSTFILE:DIR", help="attach a data disk")
+                   metavar="HOSTFILE:DIR|DEV", help="attach a data disk: "
+                   "mounted (ext2) at the guest directory DIR, or only "
+                   "attached as device DEV (vdb, vdc, ... in attach order)")
     p.add_argument("-p", "--publish", action="append", default=[],
                    metavar="HOST:GUEST", help="forward a TCP port")
     p.add_argument("--gdb", nargs="?", const=1234, type=int, metavar="PORT",
@@ -140,15 +142,21 @@ def _volumes(args, found, tmp):
     mounts = []
     for spec in args.volume:
         host, sep, guest = spec.rpartition(":")
-        if not sep or not host or not guest.startswith("/"):
-            raise UserError(f"-v {spec}: expected HOSTFILE:/GUEST/DIR")
+        if not sep or not host or not guest:
+            raise UserError(f"-v {spec}: expected HOSTFILE:/GUEST/DIR or "
+                            "HOSTFILE:DEV")
         if not os.path.isfile(host):
             raise UserError(f"-v {spec}: {host}: no such file")
         fmt = imagefile.detect_format(host)
-        letter = chr(ord("b") + len(disks))
+        dev = "vd" + chr(ord("b") + len(disks))
         part = "1" if fmt == "raw" and _partitioned(host) else ""
+        if not guest.startswith("/") and guest.removeprefix("/dev/") != dev:
+            # Disks are named in the order they are attached.
+            raise UserError(f"-v {spec}: this disk will be {dev} "
+                            f"(disks are named in attach order)")
         disks.append((os.path.abspath(host), fmt))
-        mounts.append(f"--mount=vd{letter}{part}:{guest}")
+        if guest.startswith("/"):
+            mounts.append(f"--mount={dev}{part}:{guest}")
     if len(disks) > 8:
         raise UserError("at most 8 data disks")
     return disks, mounts
