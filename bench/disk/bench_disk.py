@@ -325,7 +325,7 @@ def main(argv=None):
           "virtio-blk-device; "
           f"linux page cache dropped before reads: "
           f"{'yes' if dropped else 'NO'}; keel: ~{KEEL_CACHE_MIB} MiB block "
-          f"cache, no page cache")
+          f"cache under the page cache")
     for line in legend(size):
         print(f"  {line}")
     report(summarize(keel_runs, linux_runs))
