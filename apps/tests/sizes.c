@@ -137,6 +137,25 @@ syncing(void)
 	       close(p[1]) == 0 && unlink("/tmp/s") == 0;
 }
 
+/* drop_caches takes 1, 2 or 3 (after sync) and loses no data: cached
+ * file data is written back or kept (tmpfs has nothing behind it). */
+static int
+drop_caches_keeps_data(void)
+{
+	int fd = open("/tmp/dc", O_CREAT | O_RDWR | O_TRUNC, 0644);
+	int dc = open("/proc/sys/vm/drop_caches", O_RDWR);
+	char buf[4] = { 0 };
+
+	if (fd < 0 || dc < 0 || write(fd, "kept", 4) != 4)
+		return 0;
+	sync();
+	return write(dc, "3\n", 2) == 2 && write(dc, "1", 1) == 1 &&
+	       write(dc, "7\n", 2) == -1 && errno == EINVAL &&
+	       pread(dc, buf, sizeof(buf), 0) == 2 && buf[0] == '0' &&
+	       pread(fd, buf, 4, 0) == 4 && memcmp(buf, "kept", 4) == 0 &&
+	       close(dc) == 0 && close(fd) == 0 && unlink("/tmp/dc") == 0;
+}
+
 static int
 bad_pointers(void)
 {
@@ -146,12 +165,13 @@ bad_pointers(void)
 int
 main(void)
 {
-	printf("KTAP version 1\n1..6\n");
+	printf("KTAP version 1\n1..7\n");
 	report("truncate_grows_and_shrinks", truncate_grows_and_shrinks());
 	report("ftruncate_needs_write_access", ftruncate_needs_write_access());
 	report("fallocate_modes", fallocate_modes());
 	report("fallocate_rejects_other_files", fallocate_rejects_other_files());
 	report("syncing", syncing());
+	report("drop_caches_keeps_data", drop_caches_keeps_data());
 	report("bad_pointers", bad_pointers());
 	printf("# %d failed\n", ktap_failed);
 	return ktap_failed;

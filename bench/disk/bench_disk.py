@@ -219,12 +219,10 @@ def legend(size):
     return [
         f"seq write: {mib} MiB in {chunk} KiB writes to a new file, then "
         "one fsync (in the time)",
-        f"seq read: that file in {chunk} KiB preads; linux: sync + "
-        f"drop_caches=3 first; keel: the file is {mib / KEEL_CACHE_MIB:g}x "
-        f"its ~{KEEL_CACHE_MIB} MiB block cache, so cold too",
+        f"seq read: that file in {chunk} KiB preads; both: sync + "
+        "drop_caches=3 first (page cache and block cache), so cold",
         f"random read: {rand} 4 KiB preads, offsets from a fixed seed, after "
-        "another drop; repeats hit each cache (linux keeps all it reads, "
-        f"keel <= ~{KEEL_CACHE_MIB} MiB)",
+        "another drop; repeats hit each cache",
         f"random write: {rand} whole-block 4 KiB pwrites, then one fsync "
         "(in the time)",
         f"fsync: {fsyncs} x (append 4 KiB to a new file + fsync), each "
@@ -317,15 +315,17 @@ def main(argv=None):
             os.remove(image)
         os.rmdir(image_dir)
     dropped = all(r.get("drop_caches") == 1.0 for r in linux_runs)
+    keel_dropped = all(r.get("drop_caches") == 1.0 for r in keel_runs)
     print(f"disk bench: {MACHINE}, {MEMORY}, 1 vCPU, "
           f"{qemu.describe_accel(accel)}; linux {lk.release} (ext2 through "
           f"ext4.ko); {args.runs} run(s) each, alternating; "
           f"{' '.join(bench_args)}")
     print(f"  raw image in {args.image_dir}, ext2 4 KiB blocks, "
           "virtio-blk-device; "
-          f"linux page cache dropped before reads: "
-          f"{'yes' if dropped else 'NO'}; keel: ~{KEEL_CACHE_MIB} MiB block "
-          f"cache under the page cache")
+          f"caches dropped before reads: linux "
+          f"{'yes' if dropped else 'NO'}, keel "
+          f"{'yes' if keel_dropped else 'NO'}; keel: page cache over a "
+          f"~{KEEL_CACHE_MIB} MiB block cache")
     for line in legend(size):
         print(f"  {line}")
     report(summarize(keel_runs, linux_runs))

@@ -125,7 +125,7 @@ read_all(int fd, uint8_t *buf, size_t len, off_t off, const char *what)
 
 /* Empties Linux's page cache so the reads that follow come from the disk,
  * as they do on Keel (whose ~16 MiB block cache is smaller than the
- * file). Returns 1 if it could; Keel has no such file. */
+ * file, on Linux and on Keel). Returns 1 if it could. */
 static int
 drop_caches(const struct config *cfg)
 {

@@ -129,6 +129,16 @@ bcache_evict_one(struct bcache *c)
 	return false;
 }
 
+size_t
+bcache_drop_clean(struct bcache *c)
+{
+	size_t dropped = 0;
+
+	while (bcache_evict_one(c))
+		dropped++;
+	return dropped;
+}
+
 /* Makes room for one more block. When only dirty blocks could go, file
  * data goes first and alone: writing DATA early never breaks the order
  * (it must precede the rest, not follow it), and needs no flush now,

@@ -429,8 +429,15 @@ ext2m_unmount(struct mount *mnt)
 	return ext2_unmount(m->fs);
 }
 
+static void
+ext2m_drop_caches(struct mount *mnt)
+{
+	ext2_drop_clean(container_of(mnt, struct ext2_mount, mount)->fs);
+}
+
 static const struct mount_ops ext2_mount_ops = {
 	.statfs = ext2m_statfs, .sync = ext2m_sync, .unmount = ext2m_unmount,
+	.drop_caches = ext2m_drop_caches,
 };
 
 struct mount *

@@ -4,6 +4,7 @@
  * unmounts them all, newest first. */
 #include <keel/errno.h>
 #include <keel/heap.h>
+#include <keel/pagecache.h>
 #include <keel/printk.h>
 #include <keel/string.h>
 #include <keel/vfs.h>
@@ -81,6 +82,23 @@ vfs_unmount_all(void)
 			printk("keel: unmounting %s from %s: error %d\n",
 			       m->type, m->source, err);
 		list_remove(&m->node);
+	}
+}
+
+void
+vfs_drop_caches(int what)
+{
+	struct list_node *n;
+
+	if (what & VFS_DROP_PAGES)
+		pcache_drop_unmapped();
+	if (!(what & VFS_DROP_BLOCKS))
+		return;
+	list_for_each(n, &mounts) {
+		struct mount *m = list_entry(n, struct mount, node);
+
+		if (m->ops && m->ops->drop_caches)
+			m->ops->drop_caches(m);
 	}
 }
 

@@ -138,6 +138,41 @@ proc_read(struct vnode *v, char *kbuf, size_t len, uint64_t off)
 
 static const struct vnode_dev_ops proc_ops = { .read = proc_read };
 
+#define DROP_CACHES_ALL		3	/* the values Linux takes: 1, 2, 3 */
+
+/* /proc/sys/vm/drop_caches: "1" drops clean file pages, "2" clean
+ * file-system blocks, "3" both (after a sync, to measure cold reads). */
+static long
+drop_caches_write(struct vnode *v, const char *kbuf, size_t len, uint64_t off)
+{
+	int what = len >= 1 ? kbuf[0] - '0' : 0;
+
+	(void)v;
+	(void)off;
+	if (what < 1 || what > DROP_CACHES_ALL ||
+	    (len > 1 && kbuf[1] != '\n' && kbuf[1] != '\0'))
+		return -EINVAL;
+	vfs_tree_lock();	/* proc files are written without it */
+	vfs_drop_caches(what);
+	vfs_tree_unlock();
+	return (long)len;
+}
+
+static long
+drop_caches_read(struct vnode *v, char *kbuf, size_t len, uint64_t off)
+{
+	(void)v;
+	if (off >= 2)
+		return 0;
+	memcpy(kbuf, "0\n" + off, MIN(len, 2 - off));
+	return (long)MIN(len, 2 - off);
+}
+
+static const struct vnode_dev_ops drop_caches_ops = {
+	.read = drop_caches_read, .write = drop_caches_write,
+};
+
+
 static int
 proc_file(struct vnode *dir, const char *name, unsigned gen)
 {
@@ -158,6 +193,21 @@ mkdir_p(struct vnode *dir, const char *name)
 	struct vnode *v = dir ? vfs_dir_find(dir, name) : NULL;
 
 	return v || !dir ? v : vfs_create(dir, name, S_IFDIR | 0555, &err);
+}
+
+static int
+proc_sys_vm(struct vnode *proc_root)
+{
+	int err;
+	struct vnode *vm = mkdir_p(mkdir_p(proc_root, "sys"), "vm"), *v;
+
+	if (!vm)
+		return -ENOMEM;
+	v = vfs_create(vm, "drop_caches", S_IFREG | 0644, &err);
+	if (!v)
+		return err;
+	v->dev = &drop_caches_ops;
+	return 0;
 }
 
 static struct vnode *proc_self;
@@ -196,6 +246,8 @@ procfs_init(struct mount **proc, struct mount **sys)
 		err = proc_file(proc_self, "cmdline", 8);
 	if (!err)
 		err = procfs_fd_init(proc_self);
+	if (!err)
+		err = proc_sys_vm((*proc)->root);
 	return err ? err : sysfs_fill(*sys);
 }
 

@@ -112,14 +112,13 @@ pcache_free(struct pcache *pc)
 		kfree(pc);
 }
 
-/* Under memory pressure: writes back and drops the pages of caches with a
- * backing store that no mapping uses, least recently used first, until
- * they hold under an eighth of memory. The caller's own cache may go too:
- * it holds no frame across an allocation. Tree lock held. */
+/* Writes back and drops the pages of caches with a backing store that no
+ * mapping uses, least recently used first, until they hold under @goal
+ * pages. The caller's own cache may go too: it holds no frame across an
+ * allocation. Tree lock held. */
 static void
-pcache_reclaim(void)
+reclaim_to(uint64_t goal)
 {
-	uint64_t goal = pmm_total_page_count() / 8;
 	struct list_node *n, *next;
 
 	for (n = pc_state.caches.next; n != &pc_state.caches; n = next) {
@@ -138,6 +137,19 @@ pcache_reclaim(void)
 		if (pc_state.backed_pages < goal)
 			break;
 	}
+}
+
+/* Under memory pressure: down to an eighth of memory. */
+static void
+pcache_reclaim(void)
+{
+	reclaim_to(pmm_total_page_count() / 8);
+}
+
+void
+pcache_drop_unmapped(void)
+{
+	reclaim_to(0);
 }
 
 /* True when clean caches should give memory back: past a quarter of

@@ -353,3 +353,9 @@ ext2_statfs(struct ext2_fs *fs, struct ext2_statfs *out)
 	out->files_free = sb->s_free_inodes_count;
 	out->name_max = EXT2_NAME_LEN;
 }
+
+void
+ext2_drop_clean(struct ext2_fs *fs)
+{
+	bcache_drop_clean(fs->cache);
+}

@@ -102,6 +102,10 @@ bcache_sync_all(struct bcache *c);
 /* The device's write cache flush (a barrier for what was written). */
 int
 bcache_flush(struct bcache *c);
+/* Frees every clean block no one holds (drop_caches); dirty ones stay.
+ * Returns how many went. */
+size_t
+bcache_drop_clean(struct bcache *c);
 
 void
 bcache_get_stats(struct bcache *c, struct bcache_stats *out);

@@ -70,6 +70,10 @@ int
 ext2_sync(struct ext2_fs *fs);
 bool
 ext2_is_read_only(const struct ext2_fs *fs);
+/* drop_caches: forgets the clean cached blocks (the next reads go to the
+ * disk); dirty ones stay until written. */
+void
+ext2_drop_clean(struct ext2_fs *fs);
 void
 ext2_statfs(struct ext2_fs *fs, struct ext2_statfs *out);
 

@@ -70,5 +70,9 @@ struct pcache_stats {
 };
 void
 pcache_get_stats(struct pcache_stats *out);
+/* drop_caches: writes back and frees every page of files with a backing
+ * store that no mapping uses. Tree lock held. */
+void
+pcache_drop_unmapped(void);
 
 #endif

@@ -158,6 +158,8 @@ struct mount_ops {
 	int (*sync)(struct mount *m);
 	/* Last sync and release at power-off; the mount is not used again. */
 	int (*unmount)(struct mount *m);
+	/* drop_caches: forget clean cached blocks (NULL: nothing cached). */
+	void (*drop_caches)(struct mount *m);
 };
 
 #define MOUNT_SOURCE_MAX	32
@@ -286,6 +288,12 @@ vfs_sync_all(void);
 /* Power-off: syncs and unmounts every file system, newest first. */
 void
 vfs_unmount_all(void);
+/* /proc/sys/vm/drop_caches: clean cached file data (VFS_DROP_PAGES) and
+ * file-system blocks (VFS_DROP_BLOCKS) forgotten, as Linux's 1 and 2. */
+#define VFS_DROP_PAGES		0x1
+#define VFS_DROP_BLOCKS		0x2
+void
+vfs_drop_caches(int what);
 /* /proc/mounts' text into @buf; its length. */
 int
 vfs_format_mounts(char *buf, size_t size);
