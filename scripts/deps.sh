@@ -13,7 +13,8 @@ PACKAGES=(
 	python3 python3-pytest python3-yaml
 	musl-tools                   # apps built with musl-gcc
 	cpio                         # initrd archives, cpio unit tests
-	libvirt-clients              # virt-xml-validate for imgbuild's libvirt XML
+	libvirt-clients              # virt-xml-validate, virsh: imgbuild's libvirt XML
+	libvirt-daemon libvirt-daemon-driver-qemu  # libvirtd (session) for its tests
 	clang libclang-rt-14-dev     # libFuzzer targets (make fuzz-test)
 	docker-registry skopeo       # imgbuild push/pull tests: a real registry
 	openssl apache2-utils        # ... its TLS CA and bcrypt htpasswd

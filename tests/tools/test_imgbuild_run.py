@@ -138,6 +138,7 @@ def test_libvirt_xml_validates(home, boot, tmp_path):
     assert r.returncode == 0, explain(r)
     xml = out.read_text()
     assert "<name>keel-test</name>" in xml and 'type="qcow2"' in xml
+    assert '<domain type="qemu">' in xml, xml     # KEEL_ACCEL=tcg
     if boot == "kernel":
         assert "<kernel>" in xml and "<cmdline>" in xml, xml
     v = subprocess.run(["virt-xml-validate", str(out), "domain"],
