@@ -85,19 +85,23 @@ static long
 mmap_file(uint64_t addr, uint64_t len, unsigned prot, uint64_t flags, int fd,
 	  uint64_t off)
 {
-	struct file *f = fd_get(fd);
+	struct file *f = fd_get_ref(fd);	/* a close cannot free it meanwhile */
+	long r;
 
 	if (!f)
 		return -EBADF;
 	if ((f->flags & O_ACCMODE) == O_WRONLY)
-		return -EACCES;
-	if (!S_ISREG(f->vnode->mode) || f->vnode->dev)
-		return -ENODEV;		/* /proc files are generated, not stored */
-	if (!IS_ALIGNED(off, PAGE_SIZE) || !len)
-		return -EINVAL;
-	if (off + ALIGN_UP(len, PAGE_SIZE) < off)
-		return -EOVERFLOW;
-	return mmap_cached(f, addr, len, prot, flags, off);
+		r = -EACCES;
+	else if (!S_ISREG(f->vnode->mode) || f->vnode->dev)
+		r = -ENODEV;		/* /proc files are generated, not stored */
+	else if (!IS_ALIGNED(off, PAGE_SIZE) || !len)
+		r = -EINVAL;
+	else if (off + ALIGN_UP(len, PAGE_SIZE) < off)
+		r = -EOVERFLOW;
+	else
+		r = mmap_cached(f, addr, len, prot, flags, off);
+	file_unref(f);
+	return r;
 }
 
 long
