@@ -170,16 +170,34 @@ proc_files_cannot_be_mapped(void)
 	return fd >= 0 && p == MAP_FAILED && errno == ENODEV && close(fd) == 0;
 }
 
+/* A removed working directory still answers "." but takes no new names,
+ * and getcwd says it is gone, as on Linux. */
+static int
+removed_cwd(void)
+{
+	char buf[64];
+	struct stat st;
+
+	if (mkdir("/tmp/gone", 0755) || chdir("/tmp/gone") || rmdir("/tmp/gone"))
+		return 0;
+	return stat(".", &st) == 0 && S_ISDIR(st.st_mode) && st.st_nlink == 0 &&
+	       getcwd(buf, sizeof(buf)) == NULL && errno == ENOENT &&
+	       open("new", O_CREAT | O_WRONLY, 0644) == -1 && errno == ENOENT &&
+	       mkdir("sub", 0755) == -1 && errno == ENOENT &&
+	       chdir("/") == 0 && getcwd(buf, sizeof(buf)) && strcmp(buf, "/") == 0;
+}
+
 int
 main(void)
 {
-	printf("KTAP version 1\n1..6\n");
+	printf("KTAP version 1\n1..7\n");
 	report("proc_mounts_lists_each", proc_mounts_lists_each());
 	report("each_mount_is_its_own_fs", each_mount_is_its_own_fs());
 	report("dotdot_crosses_mount_points", dotdot_crosses_mount_points());
 	report("no_renames_across_mounts", no_renames_across_mounts());
 	report("proc_self_fd_names_open_files", proc_self_fd_names_open_files());
 	report("proc_files_cannot_be_mapped", proc_files_cannot_be_mapped());
+	report("removed_cwd", removed_cwd());
 	printf("# %d failed\n", ktap_failed);
 	return ktap_failed;
 }

@@ -47,7 +47,7 @@ file_finish(struct file *f)
 		f->vnode->dev->release(f->vnode, f->flags);
 	if (f->vnode->ops) {	/* a file system's: it may go now */
 		vfs_tree_lock();
-		f->vnode->refs--;
+		__atomic_fetch_sub(&f->vnode->refs, 1, __ATOMIC_RELAXED);
 		vfs_vnode_unused(f->vnode);
 		vfs_tree_unlock();
 	} else {

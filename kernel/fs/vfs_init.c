@@ -24,10 +24,22 @@ vfs_cwd(void)
 	return cwd;
 }
 
+/* The working directory is held: removing it leaves a directory that
+ * still answers (getcwd: -ENOENT) until the program moves away. */
 void
 vfs_set_cwd(struct vnode *dir)
 {
+	struct vnode *old;
+
+	vfs_tree_lock();
+	__atomic_fetch_add(&dir->refs, 1, __ATOMIC_RELAXED);
+	old = cwd;
 	cwd = dir;
+	if (old) {
+		__atomic_fetch_sub(&old->refs, 1, __ATOMIC_RELAXED);
+		vfs_vnode_unused(old);
+	}
+	vfs_tree_unlock();
 }
 
 int
@@ -41,7 +53,8 @@ vfs_init_ramfs_root(void)
 	vfs_tree_lock();
 	err = vfs_mount(root, NULL);
 	vfs_tree_unlock();
-	cwd = root->root;
+	if (!err)
+		vfs_set_cwd(root->root);
 	return err;
 }
 

@@ -6,6 +6,7 @@
 #include <keel/heap.h>
 #include <keel/string.h>
 #include <keel/sync.h>
+#include <keel/thread.h>
 #include <keel/vfs.h>
 #include "fs_internal.h"
 
@@ -70,8 +71,8 @@ vfs_dir_find(struct vnode *dir, const char *name)
 struct vnode *
 vfs_create(struct vnode *dir, const char *name, uint32_t mode, int *err)
 {
-	*err = !S_ISDIR(dir->mode) ? -ENOTDIR : read_only(dir) ? -EROFS :
-	       !dir->ops || !dir->ops->create ? -EPERM : 0;
+	*err = !S_ISDIR(dir->mode) ? -ENOTDIR : dir->nlink == 0 ? -ENOENT :
+	       read_only(dir) ? -EROFS : !dir->ops || !dir->ops->create ? -EPERM : 0;
 	if (*err)
 		return NULL;
 	return dir->ops->create(dir, name, mode, err);
@@ -84,8 +85,8 @@ vfs_symlink(struct vnode *dir, const char *name, const char *target)
 
 	if (!S_ISDIR(dir->mode))
 		return -ENOTDIR;
-	if (len == 0 || len >= VFS_PATH_MAX)
-		return len ? -ENAMETOOLONG : -ENOENT;
+	if (len == 0 || len >= VFS_PATH_MAX || dir->nlink == 0)
+		return len >= VFS_PATH_MAX ? -ENAMETOOLONG : -ENOENT;
 	if (read_only(dir))
 		return -EROFS;
 	if (!dir->ops || !dir->ops->symlink)
@@ -100,6 +101,8 @@ vfs_link(struct vnode *dir, const char *name, struct vnode *v)
 		return -ENOTDIR;
 	if (dir->mnt != v->mnt)
 		return -EXDEV;
+	if (dir->nlink == 0 || v->nlink == 0)
+		return -ENOENT;		/* a removed directory or file */
 	if (read_only(dir))
 		return -EROFS;
 	if (!dir->ops || !dir->ops->link)
@@ -281,6 +284,32 @@ vfs_read_whole(struct vnode *v, const void **data, size_t *size, bool *owned)
 	}
 	*data = buf;
 	return 0;
+}
+
+void
+vfs_hold_for_call(struct vnode *v)
+{
+	struct thread *t = thread_current();
+
+	if (t->call_nholds == THREAD_CALL_HOLDS)
+		return;		/* no call looks up more than two paths */
+	__atomic_fetch_add(&v->refs, 1, __ATOMIC_RELAXED);
+	t->call_holds[t->call_nholds++] = v;
+}
+
+void
+vfs_release_call_holds(void)
+{
+	struct thread *t = thread_current();
+
+	vfs_tree_lock();
+	while (t->call_nholds > 0) {
+		struct vnode *v = t->call_holds[--t->call_nholds];
+
+		__atomic_fetch_sub(&v->refs, 1, __ATOMIC_RELAXED);
+		vfs_vnode_unused(v);
+	}
+	vfs_tree_unlock();
 }
 
 void

@@ -80,6 +80,8 @@ fs_lookup_at(int dirfd, uint64_t upath, int flags, char *last, int *err)
 		vfs_tree_lock();
 		dir = start_dir(dirfd, path, &held, err);
 		v = dir ? vfs_lookup(dir, path, flags, last, err) : NULL;
+		if (v)
+			vfs_hold_for_call(v);
 		vfs_tree_unlock();
 		if (held)
 			file_unref(held);	/* may take the tree lock */
@@ -97,6 +99,11 @@ fs_fd_vnode(int fd, int *err)
 	struct vnode *v = f ? f->vnode : NULL;
 
 	*err = -EBADF;
+	if (v) {
+		vfs_tree_lock();
+		vfs_hold_for_call(v);
+		vfs_tree_unlock();
+	}
 	if (f)
 		file_unref(f);
 	return v;

@@ -6,6 +6,7 @@
 #include <keel/syscall.h>
 #include <keel/thread.h>
 #include <keel/uaccess.h>
+#include <keel/vfs.h>
 #include "syscall_names.h"	/* generated: syscall_names[], from the UAPI */
 
 #define STRACE_STRING_MAX	48
@@ -105,6 +106,8 @@ syscall_dispatch(struct syscall_frame *f)
 
 	thread_current()->syscall_frame = f;	/* for clone() */
 	ret = e && e->fn ? e->fn(&args) : syscall_unimplemented(nr);
+	if (thread_current()->call_nholds)
+		vfs_release_call_holds();
 
 	if (strace_on)
 		strace_call(nr, &args, e && e->fn ? e->kinds : NULL, ret);

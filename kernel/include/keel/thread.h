@@ -20,6 +20,10 @@ enum thread_state {
 	THREAD_DEAD,		/* exited, not yet joined or reaped */
 };
 
+struct vnode;
+/* Path lookups one system call holds (rename and link make two). */
+#define THREAD_CALL_HOLDS	4
+
 struct thread {
 	uint64_t saved_rsp;		/* first: switch.S saves rsp here */
 	char name[THREAD_NAME_MAX];
@@ -31,6 +35,9 @@ struct thread {
 	uint64_t altstack_sp, altstack_size;	/* sigaltstack() */
 	struct list_node app_node;	/* among the application's live threads */
 	struct syscall_frame *syscall_frame;	/* in a system call: its frame */
+	struct vnode *call_holds[THREAD_CALL_HOLDS];	/* vnodes a system call
+						   looked up, held until it returns */
+	uint8_t call_nholds;
 	uint64_t futex_addr;		/* waiting in futex(): the word */
 	uint32_t futex_bitset;		/* and which wake-ups match */
 	enum thread_state state;

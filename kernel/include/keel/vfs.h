@@ -268,6 +268,12 @@ vfs_map_cache(struct vnode *v, bool write, int *err);
  * the caller frees (*owned true). */
 int
 vfs_read_whole(struct vnode *v, const void **data, size_t *size, bool *owned);
+/* A path lookup's result stays valid for the rest of the system call:
+ * held (tree lock held) and let go when the call returns. */
+void
+vfs_hold_for_call(struct vnode *v);
+void
+vfs_release_call_holds(void);
 /* An open file let go of @v: frees it if nothing names it any more. */
 void
 vfs_vnode_unused(struct vnode *v);
