@@ -4,6 +4,7 @@
 #include <keel/clock.h>
 #include <keel/errno.h>
 #include <keel/heap.h>
+#include <keel/page.h>
 #include <keel/printk.h>
 #include <keel/string.h>
 #include "ext2_internal.h"
@@ -92,9 +93,30 @@ read_chunk(struct ext2_fs *fs, struct ext2_node *n, uint64_t off,
 	return 0;
 }
 
-long
-ext2_read(struct ext2_fs *fs, uint32_t ino, void *buf, size_t len,
-	  uint64_t off)
+/* Where ext2_read puts its bytes: one flat buffer, or an array of pages
+ * (then no chunk crosses a page). */
+struct read_dst {
+	uint8_t *flat;
+	void *const *pages;
+};
+
+static uint8_t *
+dst_at(const struct read_dst *d, size_t done)
+{
+	if (!d->pages)
+		return d->flat + done;
+	return (uint8_t *)d->pages[done / PAGE_SIZE] + done % PAGE_SIZE;
+}
+
+static size_t
+dst_chunk(const struct read_dst *d, size_t done, size_t chunk)
+{
+	return !d->pages ? chunk : MIN(chunk, PAGE_SIZE - done % PAGE_SIZE);
+}
+
+static long
+read_into(struct ext2_fs *fs, uint32_t ino, const struct read_dst *d,
+	  size_t len, uint64_t off)
 {
 	struct ext2_node n;
 	uint64_t size, last;
@@ -112,16 +134,37 @@ ext2_read(struct ext2_fs *fs, uint32_t ino, void *buf, size_t len,
 	window = ext2_ra_start(fs, ino, off / fs->block_size,
 			       (off + len) / fs->block_size);
 	while (done < len) {
-		size_t chunk = chunk_len(fs, off + done, len - done);
+		size_t chunk = dst_chunk(d, done,
+					 chunk_len(fs, off + done, len - done));
 
-		r = read_chunk(fs, &n, off + done, (uint8_t *)buf + done,
-			       chunk, last, window);
+		r = read_chunk(fs, &n, off + done, dst_at(d, done), chunk,
+			       last, window);
 		if (r < 0)
 			return done ? (long)done : r;
 		done += chunk;
 	}
 	touch_atime(fs, &n);
 	return (long)done;
+}
+
+long
+ext2_read(struct ext2_fs *fs, uint32_t ino, void *buf, size_t len,
+	  uint64_t off)
+{
+	struct read_dst d = { .flat = buf };
+
+	return read_into(fs, ino, &d, len, off);
+}
+
+long
+ext2_read_pages(struct ext2_fs *fs, uint32_t ino, void *const *pages,
+		size_t count, uint64_t off)
+{
+	struct read_dst d = { .pages = pages };
+
+	if (off % PAGE_SIZE)
+		return -EINVAL;
+	return read_into(fs, ino, &d, count * PAGE_SIZE, off);
 }
 
 static int
