@@ -13,7 +13,7 @@
 #include "pagecache_internal.h"
 
 #define DIRTY_LIMIT_MAX	4096	/* pages: 16 MiB of unwritten data at most */
-#define FILL_RUN_MAX	16	/* pages per fill_run: a 64 KiB read chunk */
+#define FILL_RUN_MAX	64	/* pages per fill_run: 256 KiB, a large request */
 
 static struct {
 	struct spinlock lock;		/* every tree, entry, count, the list */
@@ -325,7 +325,13 @@ pcache_read(struct pcache *pc, void *buf, size_t len, uint64_t off,
 	if (off >= size)
 		return 0;
 	len = (size_t)MIN((uint64_t)len, size - off);
-	end = ALIGN_UP(off + len, PAGE_SIZE) / PAGE_SIZE;
+	/* Reading on from where the last read ended (or from the top) is
+	 * likely to read on: runs may then fill ahead up to the end of the
+	 * file, not only the pages asked for. Random reads read no more. */
+	if (off == 0 || off == pc->seq_next)
+		end = ALIGN_UP(size, PAGE_SIZE) / PAGE_SIZE;
+	else
+		end = ALIGN_UP(off + len, PAGE_SIZE) / PAGE_SIZE;
 	touch(pc);
 	while (done < len) {
 		uint64_t pos = off + done, pa;
@@ -339,6 +345,8 @@ pcache_read(struct pcache *pc, void *buf, size_t len, uint64_t off,
 		memcpy((char *)buf + done, (char *)phys_to_virt(pa) + in, n);
 		done += n;
 	}
+	if (done)
+		pc->seq_next = off + done;
 	return done ? (long)done : err;
 }
 

@@ -330,10 +330,11 @@ run_file_new(uint64_t size)
 	return r;
 }
 
-/* A cold read fills the pages it needs as runs of at most 16, skipping
- * pages already cached (a run stops at one) and never going past the
- * read; the data is the file's; a failed run caches nothing and the
- * read reports the error. */
+/* A cold read fills the pages it needs as runs of at most 64, skipping
+ * pages already cached (a run stops at one); a sequential read (from 0 or
+ * where the last ended) fills ahead to the end of the file, a random one
+ * only what it asks for; the data is the file's; a failed run caches
+ * nothing and the read reports the error. */
 TEST(a_cold_read_fills_runs_of_pages)
 {
 	struct run_file *r = run_file_new(40 * PAGE_SIZE + 100);
@@ -347,12 +348,11 @@ TEST(a_cold_read_fills_runs_of_pages)
 	CHECK_EQ(pcache_read(pc, buf, 3 * PAGE_SIZE, 0, r->f.size),
 		 (long)(3 * PAGE_SIZE));
 	CHECK_EQ(r->runs, 1);
-	CHECK_EQ(r->run_pages, 3);
+	CHECK_EQ(r->run_pages, 5);	/* ahead to page 5, cached */
 	CHECK_EQ(pcache_read(pc, buf, len, 0, r->f.size), (long)len);
 	CHECK(memcmp(buf, r->f.store, len) == 0);
-	/* 3..4, 6..21, 22..37, 38..40: page 5 was cached. */
-	CHECK_EQ(r->runs, 5);
-	CHECK_EQ(r->run_pages, 3 + 2 + 16 + 16 + 3);
+	CHECK_EQ(r->runs, 2);		/* 6..40 */
+	CHECK_EQ(r->run_pages, 5 + 35);
 	CHECK_EQ(pc->npages, 41);
 	r->fail = 1;
 	CHECK_EQ(pcache_read(pc, buf, 1, 0, r->f.size), 1);	/* cached */
@@ -361,6 +361,17 @@ TEST(a_cold_read_fills_runs_of_pages)
 	CHECK_EQ(pcache_read(pc, buf, 4 * PAGE_SIZE, 10 * PAGE_SIZE,
 			     r->f.size), -EIO);
 	CHECK_EQ(pc->npages, 10);
+	r->fail = 0;
+	CHECK_EQ(pcache_read(pc, buf, PAGE_SIZE, 15 * PAGE_SIZE, r->f.size),
+		 (long)PAGE_SIZE);
+	CHECK_EQ(r->runs, 2);		/* random: one page, plainly */
+	CHECK_EQ(pc->npages, 11);
+	CHECK_EQ(pcache_read(pc, buf, PAGE_SIZE, 16 * PAGE_SIZE, r->f.size),
+		 (long)PAGE_SIZE);
+	CHECK_EQ(r->runs, 3);		/* sequential: 16..19 */
+	CHECK_EQ(r->run_pages, 44);
+	CHECK_EQ(pc->npages, 15);
+	CHECK(memcmp(buf, r->f.store + 16 * PAGE_SIZE, PAGE_SIZE) == 0);
 	pcache_free(pc);
 	free(r->f.store);
 	free(r);
