@@ -194,6 +194,37 @@ room_for(struct bcache *c, size_t want)
 }
 
 long
+bcache_read_uncached(struct bcache *c, uint64_t first, size_t n,
+		     uint8_t *const *dst)
+{
+	uint8_t *bounce;
+	size_t k = 0;
+	int r;
+
+	if (first >= c->nblocks)
+		return 0;
+	n = MIN(n, bcache_run_max(c));
+	n = (size_t)MIN((uint64_t)n, c->nblocks - first);
+	while (k < n && !bcache_hash_find(c, first + k))
+		k++;
+	bounce = k ? bcache_bounce(c) : NULL;
+	if (!bounce)
+		return 0;
+	r = blkdev_read(c->bd, first * c->sectors_per_block, bounce,
+			(uint32_t)(k * c->sectors_per_block));
+	if (r < 0) {
+		printk("bcache: %s: reading blocks %llu+%zu failed (%d)\n",
+		       c->bd->name, (unsigned long long)first, k, r);
+		return r;
+	}
+	c->stats.reads++;
+	c->stats.blocks_read += k;
+	for (size_t i = 0; i < k; i++)
+		memcpy(dst[i], bounce + i * c->block_size, c->block_size);
+	return (long)k;
+}
+
+long
 bcache_prefetch(struct bcache *c, uint64_t first, size_t n)
 {
 	size_t k = run_length(c, first, n), made = 0;

@@ -24,6 +24,16 @@ pc_fill(void *owner, uint64_t index, void *page)
 }
 
 static int
+pc_fill_run(void *owner, uint64_t index, size_t count, void *const *pages)
+{
+	struct vnode *v = owner;
+	long n = ext2_read_pages(fs_of(v), ino_of(v), pages, count,
+				 index * PAGE_SIZE);
+
+	return n < 0 ? (int)n : 0;
+}
+
+static int
 pc_writeback(void *owner, uint64_t index, const void *page)
 {
 	struct vnode *v = owner;
@@ -40,7 +50,8 @@ pc_writeback(void *owner, uint64_t index, const void *page)
 }
 
 static const struct pcache_ops ext2_pcache_ops = {
-	.fill = pc_fill, .writeback = pc_writeback,
+	.fill = pc_fill, .fill_run = pc_fill_run,
+	.writeback = pc_writeback,
 };
 
 struct pcache *

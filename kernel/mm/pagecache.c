@@ -13,6 +13,7 @@
 #include "pagecache_internal.h"
 
 #define DIRTY_LIMIT_MAX	4096	/* pages: 16 MiB of unwritten data at most */
+#define FILL_RUN_MAX	64	/* pages per fill_run: 256 KiB, a large request */
 
 static struct {
 	struct spinlock lock;		/* every tree, entry, count, the list */
@@ -239,6 +240,69 @@ page_get(struct pcache *pc, uint64_t index, bool fill, int *err)
 	return pa;
 }
 
+/* How many pages from @index on, below @end, are absent (at most
+ * FILL_RUN_MAX): 0 when @index is cached. */
+static size_t
+absent_run(struct pcache *pc, uint64_t index, uint64_t end)
+{
+	unsigned long f = pc_lock();
+	size_t n = 0;
+
+	while (n < FILL_RUN_MAX && index + n < end) {
+		uint64_t *slot = pct_slot(&pc->tree, index + n, false);
+
+		if (slot && *slot)
+			break;
+		n++;
+	}
+	pc_unlock(f);
+	return n;
+}
+
+/* Reads the @count absent pages from @index on through ops->fill_run and
+ * caches them. Frames are only inserted once the whole run read well, so
+ * a failed fill caches nothing (page_get then retries one page and
+ * reports the error). */
+static void
+fill_run(struct pcache *pc, uint64_t index, size_t count)
+{
+	uint64_t pa[FILL_RUN_MAX];
+	void *va[FILL_RUN_MAX];
+	size_t got, i;
+	unsigned long f;
+	int err;
+
+	for (got = 0; got < count; got++) {
+		pa[got] = page_alloc();
+		if (!pa[got])
+			break;
+		va[got] = phys_to_virt(pa[got]);
+	}
+	err = got ? pc->ops->fill_run(pc->owner, index, got, va) : -ENOMEM;
+	f = pc_lock();
+	for (i = 0; i < got; i++) {
+		if (err)
+			pmm_free_pages(pa[i], 0);
+		else
+			(void)page_insert(pc, index + i, pa[i]);
+	}
+	pc_unlock(f);
+}
+
+/* Before page_get takes page @index: when it and the pages after it
+ * (below @end) are absent, they are read as one run. */
+static void
+prefill(struct pcache *pc, uint64_t index, uint64_t end)
+{
+	size_t n;
+
+	if (!pc->ops->fill_run || !pc->owner)
+		return;
+	n = absent_run(pc, index, end);
+	if (n > 1)
+		fill_run(pc, index, n);
+}
+
 /* Recently used caches go last, so reclaim takes the coldest first. */
 static void
 touch(struct pcache *pc)
@@ -255,23 +319,34 @@ pcache_read(struct pcache *pc, void *buf, size_t len, uint64_t off,
 	    uint64_t size)
 {
 	size_t done = 0;
+	uint64_t end;
 	int err = 0;
 
 	if (off >= size)
 		return 0;
 	len = (size_t)MIN((uint64_t)len, size - off);
+	/* Reading on from where the last read ended (or from the top) is
+	 * likely to read on: runs may then fill ahead up to the end of the
+	 * file, not only the pages asked for. Random reads read no more. */
+	if (off == 0 || off == pc->seq_next)
+		end = ALIGN_UP(size, PAGE_SIZE) / PAGE_SIZE;
+	else
+		end = ALIGN_UP(off + len, PAGE_SIZE) / PAGE_SIZE;
 	touch(pc);
 	while (done < len) {
-		uint64_t pos = off + done, pa = page_get(pc, pos / PAGE_SIZE,
-							 true, &err);
+		uint64_t pos = off + done, pa;
 		size_t in = pos % PAGE_SIZE;
 		size_t n = MIN(len - done, PAGE_SIZE - in);
 
+		prefill(pc, pos / PAGE_SIZE, end);
+		pa = page_get(pc, pos / PAGE_SIZE, true, &err);
 		if (!pa)
 			break;
 		memcpy((char *)buf + done, (char *)phys_to_virt(pa) + in, n);
 		done += n;
 	}
+	if (done)
+		pc->seq_next = off + done;
 	return done ? (long)done : err;
 }
 
@@ -421,9 +496,11 @@ pcache_populate(struct pcache *pc, uint64_t first, uint64_t count,
 			   ALIGN_UP(size, PAGE_SIZE) / PAGE_SIZE);
 	int err = 0;
 
-	for (uint64_t i = first; i < end; i++)
+	for (uint64_t i = first; i < end; i++) {
+		prefill(pc, i, end);
 		if (!page_get(pc, i, true, &err))
 			return err;
+	}
 	return 0;
 }
 

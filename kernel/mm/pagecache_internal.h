@@ -36,6 +36,7 @@ struct pcache {
 	struct pct tree;
 	uint64_t npages;
 	unsigned mapcount;		/* areas mapping it */
+	uint64_t seq_next;		/* where a sequential read goes on */
 };
 
 #endif

@@ -356,3 +356,112 @@ TEST(freed_blocks_are_reused_first)
 	read_check(&m, c, 0, 6 * BS, 0, 0);
 	teardown(&m);
 }
+
+/* ext2_read_pages (the page cache's run fill) gives what ext2_read gives
+ * -- data, a hole's zeros, nothing past the end of the file -- with 1 KiB
+ * blocks (four to a page) and with 4 KiB ones, in no more requests. */
+static void
+pages_match_read(struct disk *m, int bs)
+{
+	enum { NPAGES = 6 };
+	uint8_t *pages[NPAGES], *flat = malloc(NPAGES * 4096);
+	uint32_t blocks[4], ino = create(m, "pages");
+	uint64_t size = 5 * 4096 + 300;
+	uint8_t *p = pattern(size, 0);
+	size_t from;
+	int nreads;
+
+	CHECK_EQ(ext2_write(m->fs, ino, p, 4096, 0), 4096);
+	CHECK_EQ(ext2_write(m->fs, ino, p + 2 * 4096, size - 2 * 4096,
+			    2 * 4096), (long)(size - 2 * 4096));
+	cold(m);
+	ino = open_cold(m, "pages");
+	for (int i = 0; i < NPAGES; i++) {
+		pages[i] = malloc(4096);
+		memset(pages[i], 0xaa, 4096);
+	}
+	from = m->d->nreq;
+	CHECK_EQ(ext2_read_pages(m->fs, ino, (void *const *)pages, NPAGES, 0),
+		 (long)size);
+	nreads = reads_since(m->d, from, blocks, 4);
+	cold(m);
+	ino = open_cold(m, "pages");
+	from = m->d->nreq;
+	CHECK_EQ(ext2_read(m->fs, ino, flat, NPAGES * 4096, 0), (long)size);
+	CHECK(nreads <= reads_since(m->d, from, blocks, 4));
+	printf("# %d-byte blocks: %d read requests\n", bs, nreads);
+	for (int i = 0; i < 5; i++)
+		CHECK(memcmp(pages[i], flat + i * 4096, 4096) == 0);
+	CHECK(memcmp(pages[5], flat + 5 * 4096, 300) == 0);
+	CHECK_EQ(pages[5][300], 0);	/* past the end: zeros */
+	CHECK_EQ(pages[1][7], 0);
+	CHECK_EQ(pages[3][4096 - bs + 5],
+		 fix_pattern(3 * 4096 + 4096 - bs + 5));	/* its last block */
+	CHECK_EQ(ext2_read_pages(m->fs, ino, (void *const *)pages, 1, 100),
+		 -EINVAL);
+	for (int i = 0; i < NPAGES; i++)
+		free(pages[i]);
+	free(flat);
+	free(p);
+}
+
+TEST(read_pages_fills_pages_like_ext2_read)
+{
+	struct disk m;
+
+	if (!setup(&m))
+		return;
+	pages_match_read(&m, BS);
+	teardown(&m);
+	m.d = t_load(fix_image(1024, "-I 128", "r1k"));
+	CHECK(m.d != NULL);
+	if (!m.d)
+		return;
+	CHECK_EQ(ext2_mount(&m.d->bd, 0, &m.fs), 0);
+	pages_match_read(&m, 1024);
+	teardown(&m);
+}
+
+/* A block dirty in the block cache (written, not yet on the disk) is
+ * read from there, not from the device, by the direct path around it;
+ * the blocks read directly are not cached, and read again after a write
+ * give the new data. */
+TEST(read_pages_takes_dirty_blocks_from_the_block_cache)
+{
+	enum { NPAGES = 8 };
+	uint8_t *pages[NPAGES];
+	uint32_t blocks[4], ino;
+	struct disk m;
+	size_t from;
+
+	if (!setup(&m))
+		return;
+	ino = create(&m, "dirty");
+	put_blocks(&m, ino, 0, NPAGES);
+	CHECK_EQ(pblk(&m, ino, NPAGES - 1), pblk(&m, ino, 0) + NPAGES - 1);
+	cold(&m);
+	ino = open_cold(&m, "dirty");
+	CHECK_EQ(ext2_write(m.fs, ino, "XXXX", 4, 3 * BS + 10), 4);
+	for (int i = 0; i < NPAGES; i++)
+		pages[i] = malloc(BS);
+	from = m.d->nreq;
+	CHECK_EQ(ext2_read_pages(m.fs, ino, (void *const *)pages, NPAGES, 0),
+		 NPAGES * BS);
+	CHECK_EQ(reads_since(m.d, from, blocks, 4), 2);	/* 0-2, 4-7 */
+	CHECK_EQ(blocks[0], 3);
+	CHECK_EQ(blocks[1], 4);
+	CHECK(memcmp(pages[3] + 10, "XXXX", 4) == 0);
+	CHECK_EQ(pages[3][9], fix_pattern(3 * BS + 9));
+	CHECK_EQ(pages[3][14], fix_pattern(3 * BS + 14));
+	CHECK_EQ(pages[6][5], fix_pattern(6 * BS + 5));
+	CHECK(!bcache_has_block(m.fs->cache, pblk(&m, ino, 6)));
+	CHECK_EQ(ext2_write(m.fs, ino, "YY", 2, 6 * BS + 5), 2);
+	CHECK_EQ(ext2_read_pages(m.fs, ino, (void *const *)pages, NPAGES, 0),
+		 NPAGES * BS);
+	CHECK(memcmp(pages[6] + 5, "YY", 2) == 0);
+	CHECK(memcmp(pages[3] + 10, "XXXX", 4) == 0);
+	CHECK_EQ(pages[7][0], fix_pattern(7 * BS));
+	for (int i = 0; i < NPAGES; i++)
+		free(pages[i]);
+	teardown(&m);
+}

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <sys/mman.h>
 #include "unit.h"
+#include <keel/errno.h>
 #include <keel/heap.h>
 #include <keel/page.h>
 #include <keel/pagecache.h>
@@ -282,4 +283,97 @@ TEST(sparse_tree_walks_in_order_and_frees_its_nodes)
 	pct_destroy(&t);
 	heap_get_stats(&after);
 	CHECK_EQ(after.bytes_in_use, before.bytes_in_use);
+}
+
+/* A file whose owner fills runs of pages: counts runs and pages per run,
+ * and can be told to fail. */
+struct run_file {
+	struct file f;
+	unsigned runs, run_pages, fail;
+};
+
+static int
+run_fill(void *owner, uint64_t index, size_t count, void *const *pages)
+{
+	struct run_file *r = owner;
+
+	if (r->fail)
+		return -EIO;
+	r->runs++;
+	r->run_pages += (unsigned)count;
+	for (size_t i = 0; i < count; i++)
+		file_fill(&r->f, index + i, pages[i]);
+	return 0;
+}
+
+static int
+run_fill_one(void *owner, uint64_t index, void *page)
+{
+	struct run_file *r = owner;
+
+	return r->fail ? -EIO : file_fill(&r->f, index, page);
+}
+
+static const struct pcache_ops run_ops = {
+	.fill = run_fill_one, .fill_run = run_fill,
+	.writeback = file_writeback,
+};
+
+static struct run_file *
+run_file_new(uint64_t size)
+{
+	struct file *f = file_new(size);
+	struct run_file *r = calloc(1, sizeof(*r));
+
+	r->f = *f;
+	free(f);
+	return r;
+}
+
+/* A cold read fills the pages it needs as runs of at most 64, skipping
+ * pages already cached (a run stops at one); a sequential read (from 0 or
+ * where the last ended) fills ahead to the end of the file, a random one
+ * only what it asks for; the data is the file's; a failed run caches
+ * nothing and the read reports the error. */
+TEST(a_cold_read_fills_runs_of_pages)
+{
+	struct run_file *r = run_file_new(40 * PAGE_SIZE + 100);
+	struct pcache *pc = pcache_new(&run_ops, r);
+	size_t len = 40 * PAGE_SIZE + 100;
+	uint8_t *buf = malloc(len);
+
+	CHECK_EQ(pcache_read(pc, buf, 1, 5 * PAGE_SIZE, r->f.size), 1);
+	CHECK_EQ(r->f.fills, 1);	/* one page: the plain fill */
+	CHECK_EQ(r->runs, 0);
+	CHECK_EQ(pcache_read(pc, buf, 3 * PAGE_SIZE, 0, r->f.size),
+		 (long)(3 * PAGE_SIZE));
+	CHECK_EQ(r->runs, 1);
+	CHECK_EQ(r->run_pages, 5);	/* ahead to page 5, cached */
+	CHECK_EQ(pcache_read(pc, buf, len, 0, r->f.size), (long)len);
+	CHECK(memcmp(buf, r->f.store, len) == 0);
+	CHECK_EQ(r->runs, 2);		/* 6..40 */
+	CHECK_EQ(r->run_pages, 5 + 35);
+	CHECK_EQ(pc->npages, 41);
+	r->fail = 1;
+	CHECK_EQ(pcache_read(pc, buf, 1, 0, r->f.size), 1);	/* cached */
+	pcache_resize(pc, r->f.size, 10 * PAGE_SIZE);
+	r->f.size = 20 * PAGE_SIZE;
+	CHECK_EQ(pcache_read(pc, buf, 4 * PAGE_SIZE, 10 * PAGE_SIZE,
+			     r->f.size), -EIO);
+	CHECK_EQ(pc->npages, 10);
+	r->fail = 0;
+	CHECK_EQ(pcache_read(pc, buf, PAGE_SIZE, 15 * PAGE_SIZE, r->f.size),
+		 (long)PAGE_SIZE);
+	CHECK_EQ(r->runs, 2);		/* random: one page, plainly */
+	CHECK_EQ(pc->npages, 11);
+	CHECK_EQ(pcache_read(pc, buf, PAGE_SIZE, 16 * PAGE_SIZE, r->f.size),
+		 (long)PAGE_SIZE);
+	CHECK_EQ(r->runs, 3);		/* sequential: 16..19 */
+	CHECK_EQ(r->run_pages, 44);
+	CHECK_EQ(pc->npages, 15);
+	CHECK(memcmp(buf, r->f.store + 16 * PAGE_SIZE, PAGE_SIZE) == 0);
+	pcache_free(pc);
+	free(r->f.store);
+	free(r);
+	free(buf);
 }

@@ -4,6 +4,7 @@
 #include <keel/clock.h>
 #include <keel/errno.h>
 #include <keel/heap.h>
+#include <keel/page.h>
 #include <keel/printk.h>
 #include <keel/string.h>
 #include "ext2_internal.h"
@@ -92,9 +93,86 @@ read_chunk(struct ext2_fs *fs, struct ext2_node *n, uint64_t off,
 	return 0;
 }
 
-long
-ext2_read(struct ext2_fs *fs, uint32_t ino, void *buf, size_t len,
-	  uint64_t off)
+/* Where ext2_read puts its bytes: one flat buffer, or an array of pages
+ * (then no chunk crosses a page). */
+struct read_dst {
+	uint8_t *flat;
+	void *const *pages;
+};
+
+static uint8_t *
+dst_at(const struct read_dst *d, size_t done)
+{
+	if (!d->pages)
+		return d->flat + done;
+	return (uint8_t *)d->pages[done / PAGE_SIZE] + done % PAGE_SIZE;
+}
+
+static size_t
+dst_chunk(const struct read_dst *d, size_t done, size_t chunk)
+{
+	return !d->pages ? chunk : MIN(chunk, PAGE_SIZE - done % PAGE_SIZE);
+}
+
+#define DIRECT_MAX	64	/* blocks per direct request: 256 KiB at 4 KiB */
+
+/* The run of blocks from @lblk (mapped to @first) on, at most @max, that
+ * lie next to each other on the disk. */
+static size_t
+contiguous_run(struct ext2_fs *fs, struct ext2_node *n, uint64_t lblk,
+	       uint32_t first, size_t max)
+{
+	size_t k = 1;
+	uint32_t next;
+
+	while (k < max && ext2_bmap(fs, n, lblk + k, false, &next, NULL) == 0 &&
+	       next == first + k)
+		k++;
+	return k;
+}
+
+/* Into pages, whole blocks the block cache does not hold go from the
+ * device straight to the pages, a run per request: the page cache keeps
+ * file data, so copying it into the block cache too (evicting other
+ * blocks) is wasted. A block the block cache holds may be dirty there and
+ * is taken from it by read_chunk, as are holes and errors. The last
+ * block is read whole and its bytes past the end zeroed, as a page past
+ * the end of the file must be. Bytes read at @done (@left to go), 0 for
+ * read_chunk, or -errno. */
+static long
+read_direct(struct ext2_fs *fs, struct ext2_node *n,
+	    const struct read_dst *d, uint64_t off, size_t done, size_t left)
+{
+	uint64_t pos = off + done, lblk = pos / fs->block_size;
+	size_t max = MIN((left + fs->block_size - 1) / fs->block_size,
+			 (size_t)DIRECT_MAX), k, bytes;
+	uint8_t *dst[DIRECT_MAX];
+	uint32_t first;
+	long r;
+
+	if (!d->pages || fs->block_size > PAGE_SIZE || max == 0 ||
+	    pos % fs->block_size)
+		return 0;
+	if (ext2_bmap(fs, n, lblk, false, &first, NULL) < 0 || first == 0 ||
+	    bcache_has_block(fs->cache, first))
+		return 0;
+	k = contiguous_run(fs, n, lblk, first, max);
+	for (size_t i = 0; i < k; i++)
+		dst[i] = dst_at(d, done + i * fs->block_size);
+	r = bcache_read_uncached(fs->cache, first, k, dst);
+	if (r <= 0)
+		return r;
+	bytes = (size_t)r * fs->block_size;
+	if (bytes > left) {
+		memset(dst_at(d, done + left), 0, bytes - left);
+		bytes = left;
+	}
+	return (long)bytes;
+}
+
+static long
+read_into(struct ext2_fs *fs, uint32_t ino, const struct read_dst *d,
+	  size_t len, uint64_t off)
 {
 	struct ext2_node n;
 	uint64_t size, last;
@@ -112,16 +190,44 @@ ext2_read(struct ext2_fs *fs, uint32_t ino, void *buf, size_t len,
 	window = ext2_ra_start(fs, ino, off / fs->block_size,
 			       (off + len) / fs->block_size);
 	while (done < len) {
-		size_t chunk = chunk_len(fs, off + done, len - done);
+		size_t chunk = dst_chunk(d, done,
+					 chunk_len(fs, off + done, len - done));
+		long direct = read_direct(fs, &n, d, off, done, len - done);
 
-		r = read_chunk(fs, &n, off + done, (uint8_t *)buf + done,
-			       chunk, last, window);
+		if (direct < 0)
+			return done ? (long)done : direct;
+		if (direct > 0) {
+			done += (size_t)direct;
+			continue;
+		}
+		r = read_chunk(fs, &n, off + done, dst_at(d, done), chunk,
+			       last, window);
 		if (r < 0)
 			return done ? (long)done : r;
 		done += chunk;
 	}
 	touch_atime(fs, &n);
 	return (long)done;
+}
+
+long
+ext2_read(struct ext2_fs *fs, uint32_t ino, void *buf, size_t len,
+	  uint64_t off)
+{
+	struct read_dst d = { .flat = buf };
+
+	return read_into(fs, ino, &d, len, off);
+}
+
+long
+ext2_read_pages(struct ext2_fs *fs, uint32_t ino, void *const *pages,
+		size_t count, uint64_t off)
+{
+	struct read_dst d = { .pages = pages };
+
+	if (off % PAGE_SIZE)
+		return -EINVAL;
+	return read_into(fs, ino, &d, count * PAGE_SIZE, off);
 }
 
 static int

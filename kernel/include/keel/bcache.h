@@ -85,6 +85,16 @@ bcache_has_block(struct bcache *c, uint64_t blockno);
  * Returns the number read or a negative errno (nothing cached then). */
 long
 bcache_prefetch(struct bcache *c, uint64_t first, size_t n);
+/* For data another cache keeps (file pages): reads blocks @first,
+ * @first + 1, ... up to @n of them, as one request, straight into
+ * @dst[i] (a block each), caching none. It stops before the first block
+ * the cache holds -- that copy, maybe dirty, is the current one; one it
+ * does not hold is current on the device -- and at the longest request.
+ * Returns the number read (0: @first is cached, or no bounce buffer) or a
+ * negative errno. */
+long
+bcache_read_uncached(struct bcache *c, uint64_t first, size_t n,
+		     uint8_t *const *dst);
 
 /* Writes those of @blocks that are cached and dirty, in the given order,
  * without a device flush. Returns 0 or the first error (blocks that failed

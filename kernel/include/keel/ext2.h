@@ -100,6 +100,14 @@ ext2_readdir(struct ext2_fs *fs, uint32_t dir, uint64_t *cookie,
 long
 ext2_read(struct ext2_fs *fs, uint32_t ino, void *buf, size_t len,
 	  uint64_t off);
+/* ext2_read of @count pages from page-aligned @off into @pages[] (each
+ * PAGE_SIZE bytes; the rest of the last block past the end of the file
+ * may be zeroed, the pages after it are left alone): one inode load,
+ * readahead decision and atime update for the run, and blocks the block
+ * cache does not hold go from the device straight into the pages. */
+long
+ext2_read_pages(struct ext2_fs *fs, uint32_t ino, void *const *pages,
+		size_t count, uint64_t off);
 long
 ext2_write(struct ext2_fs *fs, uint32_t ino, const void *buf, size_t len,
 	   uint64_t off);

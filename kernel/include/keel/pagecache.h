@@ -16,6 +16,11 @@ struct pcache_ops {
 	/* Reads page @index of the file into @page (a whole page; zeros
 	 * past the end of the file). NULL: absent pages are zeros. */
 	int (*fill)(void *owner, uint64_t index, void *page);
+	/* Optional: reads pages [@index, @index + @count) into @pages[] in
+	 * one go, so the owner pays its per-call costs (inode, block map,
+	 * readahead state) once per run rather than once per page. */
+	int (*fill_run)(void *owner, uint64_t index, size_t count,
+			void *const *pages);
 	/* Writes page @index back, as much of it as lies inside the file.
 	 * NULL: no backing store -- the pages are the file. */
 	int (*writeback)(void *owner, uint64_t index, const void *page);
