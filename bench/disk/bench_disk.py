@@ -20,7 +20,6 @@ README.md (Benchmarks) and in the legend printed above the table.
 
 import argparse
 import os
-import re
 import statistics
 import subprocess
 import sys
@@ -30,12 +29,12 @@ from dataclasses import dataclass
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 OUT = os.path.join(ROOT, "build", "bench", "disk")
-RELEASE = os.path.join(ROOT, "build", "release")
 SOURCE = os.path.join(HERE, "disk_bench.c")
 sys.path.insert(0, os.path.join(ROOT, "bench", "linux_guest"))
 sys.path.insert(0, os.path.join(ROOT, "tools", "imgbuild"))
 
 import guest  # noqa: E402
+from benchkit import build_release, parse  # noqa: E402
 from imgbuild import qemu  # noqa: E402
 
 MACHINE, MEMORY = "microvm", "256M"
@@ -61,7 +60,6 @@ FIGURES = [
 # Keel's block cache per mount: 1/16 of RAM within 4-32 MiB
 # (kernel/fs/ext2/super.c), so about 16 MiB at MEMORY.
 KEEL_CACHE_MIB = 16
-LINE = re.compile(r"^bench: (.*)$", re.M)
 SHM = "/dev/shm"
 
 
@@ -70,30 +68,6 @@ def build_program(out_dir=OUT):
     exe = os.path.join(out_dir, "disk_bench")
     subprocess.run(CFLAGS + ["-o", exe, SOURCE], check=True, timeout=300)
     return exe
-
-
-def build_release():
-    subprocess.run(["make", "-s", "-C", ROOT, "kernel", "BUILD=" + RELEASE,
-                    "KEEL_DEBUG_LOCKS=0"], check=True, timeout=600)
-    return os.path.join(RELEASE, "keel.elf")
-
-
-def parse(text):
-    """{key: float} from the program's `bench: k=v ...` lines; raises
-    RuntimeError on `bench: error ...` or without `bench: done`."""
-    got = {}
-    lines = LINE.findall(text)
-    for line in lines:
-        if line.startswith("error"):
-            raise RuntimeError(f"the program failed: {line}")
-        for m in re.finditer(r"(\w+)=(\S+)", line):
-            try:
-                got[m.group(1)] = float(m.group(2))
-            except ValueError:
-                got[m.group(1)] = m.group(2)
-    if "done" not in [l.strip() for l in lines]:
-        raise RuntimeError("the program did not finish (no `bench: done`)")
-    return got
 
 
 def program_args(size):

@@ -12,15 +12,15 @@ import argparse
 import os
 import re
 import statistics
-import subprocess
 import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
-RELEASE = os.path.join(ROOT, "build", "release")
 sys.path.insert(0, os.path.join(ROOT, "tools", "imgbuild"))
+sys.path.insert(0, os.path.join(ROOT, "bench", "linux_guest"))
 
 from imgbuild import qemu  # noqa: E402
+from benchkit import build_release  # noqa: E402
 
 RUNS = 3
 TIMEOUT = 180
@@ -29,12 +29,6 @@ SWITCH = re.compile(r"^bench: switch_ns=(\d+) switch_fpu_ns=(\d+) .*fpu=(\S+) "
                     r"clock=(.+)$", re.M)
 LATE = re.compile(r"^bench: timer_request_us=(\d+) late_median_ns=(\d+) "
                   r"late_p99_ns=(\d+)", re.M)
-
-
-def build_release():
-    subprocess.run(["make", "-s", "-C", ROOT, "kernel", "BUILD=" + RELEASE,
-                    "KEEL_DEBUG_LOCKS=0"], check=True, timeout=600)
-    return os.path.join(RELEASE, "keel.elf")
 
 
 def run_once(kernel, accel, cpu):

@@ -16,7 +16,6 @@ come out ~2x slow, so the best is the steadier figure.
 
 import argparse
 import os
-import re
 import statistics
 import subprocess
 import sys
@@ -24,12 +23,12 @@ import sys
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 OUT = os.path.join(ROOT, "build", "bench", "syscall")
-RELEASE = os.path.join(ROOT, "build", "release")
 SOURCE = os.path.join(HERE, "syscall_bench.c")
 sys.path.insert(0, os.path.join(ROOT, "bench", "linux_guest"))
 sys.path.insert(0, os.path.join(ROOT, "tools", "imgbuild"))
 
 import guest  # noqa: E402
+from benchkit import build_release, parse  # noqa: E402
 from imgbuild import qemu  # noqa: E402
 from imgbuild.image import cpio  # noqa: E402
 
@@ -49,7 +48,6 @@ FIGURES = [
     ("read_dev_zero_ns", "read 1 byte of /dev/zero", None),
     ("futex_switch_ns", "futex ping-pong, per switch", 0.35),
 ]
-LINE = re.compile(r"^bench: (.*)$", re.M)
 
 
 def build_program(libc):
@@ -58,28 +56,6 @@ def build_program(libc):
     subprocess.run(LIBCS[libc] + ["-o", exe, SOURCE], check=True,
                    timeout=300)
     return exe
-
-
-def build_release():
-    subprocess.run(["make", "-s", "-C", ROOT, "kernel", "BUILD=" + RELEASE,
-                    "KEEL_DEBUG_LOCKS=0"], check=True, timeout=600)
-    return os.path.join(RELEASE, "keel.elf")
-
-
-def parse(text):
-    """{key: float or str} from the program's `bench: k=v ...` lines."""
-    got = {}
-    for line in LINE.findall(text):
-        if line.startswith("error"):
-            raise RuntimeError(f"the program failed: {line}")
-        for m in re.finditer(r"(\w+)=(\S+)", line):
-            try:
-                got[m.group(1)] = float(m.group(2))
-            except ValueError:
-                got[m.group(1)] = m.group(2)
-    if "done" not in LINE.findall(text):
-        raise RuntimeError("the program did not finish (no `bench: done`)")
-    return got
 
 
 def keel_once(kernel, initrd, accel):

@@ -5,7 +5,7 @@ UNIT_SRCS_test_vsnprintf := kernel/lib/vsnprintf.c
 UNIT_TESTS += test_pmm
 UNIT_SRCS_test_pmm := kernel/mm/pmm.c
 UNIT_TESTS += test_heap
-UNIT_SRCS_test_heap := kernel/mm/heap.c kernel/mm/pmm.c
+UNIT_SRCS_test_heap := kernel/mm/heap.c kernel/mm/pmm.c tests/unit/arena.c
 UNIT_TESTS += test_acpi
 UNIT_SRCS_test_acpi := kernel/drivers/acpi.c
 # test_string #includes kernel/lib/string.c under k-prefixed names, as its
@@ -25,7 +25,7 @@ UNIT_SRCS_test_cpio := kernel/exec/cpio.c
 UNIT_TESTS += test_partition
 UNIT_SRCS_test_partition := kernel/drivers/partition.c kernel/lib/crc32.c
 UNIT_TESTS += test_virtqueue
-UNIT_SRCS_test_virtqueue := kernel/drivers/virtio/virtqueue.c \
+UNIT_SRCS_test_virtqueue := kernel/drivers/virtio/virtqueue.c tests/unit/arena.c \
 	kernel/mm/heap.c kernel/mm/pmm.c
 UNIT_TESTS += test_bcache
 UNIT_SRCS_test_bcache := kernel/fs/bcache.c kernel/fs/bcache_run.c \
@@ -51,4 +51,5 @@ UNIT_TESTS += test_ext2_corrupt
 UNIT_SRCS_test_ext2_corrupt := $(EXT2_TEST_SRCS)
 UNIT_TESTS += test_pagecache
 UNIT_SRCS_test_pagecache := kernel/mm/pagecache.c kernel/mm/pagecache_tree.c \
+	tests/unit/arena.c \
 	kernel/mm/heap.c kernel/mm/pmm.c

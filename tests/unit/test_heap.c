@@ -3,10 +3,10 @@
  * pages going back to pmm, and the panics of bad frees. */
 #include <signal.h>
 #include <stdlib.h>
-#include <sys/mman.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include "unit.h"
+#include "arena.h"
 #include <keel/heap.h>
 #include <keel/page.h>
 #include <keel/pmm.h>
@@ -41,14 +41,8 @@ arena_setup(void)
 	static const struct pmm_range reserved[] = {
 		{ MiB(1), MiB(2) }, { MiB(40) + 0x123, 0x5000 },
 	};
-	void *arena = mmap(NULL, ARENA_END, PROT_READ | PROT_WRITE,
-			   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 
-	if (arena == MAP_FAILED)
-		abort();
-	host_direct_map_base = (uintptr_t)arena;
-	if (pmm_init(usable, 2, reserved, 2) != 0)
-		abort();
+	unit_arena_init(ARENA_END, usable, 2, reserved, 2);
 }
 
 /* Every page is the heap's or pmm's: nothing leaks, nothing counts twice. */

@@ -4,8 +4,8 @@
  * (pages mapped writable stay dirty, orphans go at the last unmap), the
  * dirty limit, reclaim under memory pressure, and a sparse tree. */
 #include <stdlib.h>
-#include <sys/mman.h>
 #include "unit.h"
+#include "arena.h"
 #include <keel/errno.h>
 #include <keel/heap.h>
 #include <keel/page.h>
@@ -31,14 +31,8 @@ __attribute__((constructor)) static void
 arena_setup(void)
 {
 	static const struct pmm_range usable[] = { { MiB(1), MiB(16) } };
-	void *arena = mmap(NULL, ARENA_END, PROT_READ | PROT_WRITE,
-			   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 
-	if (arena == MAP_FAILED)
-		abort();
-	host_direct_map_base = (uintptr_t)arena;
-	if (pmm_init(usable, 1, NULL, 0) != 0)
-		abort();
+	unit_arena_init(ARENA_END, usable, 1, NULL, 0);
 }
 
 static int
