@@ -102,11 +102,12 @@ syscall_dispatch(struct syscall_frame *f)
 	uint64_t nr = f->rax;
 	const struct syscall_entry *e =
 		nr < SYSCALL_TABLE_SIZE ? &syscall_table[nr] : NULL;
+	struct thread *self = thread_current();
 	long ret;
 
-	thread_current()->syscall_frame = f;	/* for clone() */
+	self->syscall_frame = f;	/* for clone() */
 	ret = e && e->fn ? e->fn(&args) : syscall_unimplemented(nr);
-	if (thread_current()->call_nholds)
+	if (self->call_nholds)
 		vfs_release_call_holds();
 
 	if (strace_on)
