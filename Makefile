@@ -189,6 +189,7 @@ bench: deps kernel
 	$(PYTHON) bench/disk/bench_disk.py
 	$(PYTHON) bench/image/bench_image.py
 	$(PYTHON) bench/registry/bench_registry.py
+	$(PYTHON) bench/startup/bench_startup.py
 
 clean:
 	rm -rf $(BUILD)
